@@ -1,20 +1,41 @@
 #include "switchyard/config/database_config.hpp"
 
+#include "switchyard/config/database_url.hpp"
 #include "switchyard/errors.hpp"
+
+#include <algorithm>
+#include <cctype>
 
 namespace switchyard {
 namespace {
 
 std::optional<double> seconds(const nlohmann::json& s, const char* key, std::optional<double> dflt) {
   if (!s.contains(key) || s[key].is_null()) return dflt;
+  if (!s[key].is_number()) return dflt;  // validated at load; a hand-built config falls back
   double v = s[key].get<double>();
   if (v <= 0) return std::nullopt;
   return v;
 }
 
-bool is_secret_key(const std::string& key) {
-  return key == "password" || key == "passwd" || key == "secret" || key == "sslpassword" ||
-         key == "cookie_secret";
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Secrets may hide at any depth (replicas[*].password, a url inside circuit_breaker, ...).
+void redact_in_place(nlohmann::json& value) {
+  if (value.is_object()) {
+    for (auto& [key, item] : value.items()) {
+      if (DatabaseConfig::is_secret_key(key) && !item.is_null()) item = "[FILTERED]";
+      else redact_in_place(item);
+    }
+  } else if (value.is_array()) {
+    for (auto& item : value) redact_in_place(item);
+  } else if (value.is_string() && looks_like_database_url(value.get_ref<const std::string&>())) {
+    value = redact_database_url(value.get_ref<const std::string&>());
+  }
 }
 
 }  // namespace
@@ -26,27 +47,55 @@ DatabaseConfig::DatabaseConfig(std::string env_name, std::string name, nlohmann:
       settings_(std::move(settings)),
       source_(std::move(source)) {}
 
+bool DatabaseConfig::is_secret_key(std::string_view key) {
+  auto k = lower(key);
+  for (const char* word : {"password", "passwd", "secret", "token"})
+    if (k.find(word) != std::string::npos) return true;
+  return k == "api_key" || k == "apikey" || k == "pass" || k == "pwd";
+}
+
 std::string DatabaseConfig::adapter() const {
   auto a = string("adapter");
   if (!a) throw AdapterNotSpecified("database configuration does not specify adapter (" + describe() + ")");
   return *a;
 }
 
-std::optional<std::string> DatabaseConfig::string(const std::string& key) const {
-  if (!settings_.contains(key) || settings_[key].is_null()) return std::nullopt;
-  const auto& v = settings_[key];
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+const nlohmann::json* DatabaseConfig::get(const std::string& key) const {
+  auto it = settings_.find(key);
+  return it == settings_.end() ? nullptr : &*it;
 }
 
-bool DatabaseConfig::replica() const { return settings_.value("replica", false); }
+std::optional<std::string> DatabaseConfig::string(const std::string& key) const {
+  const auto* v = get(key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (v->is_string()) return v->get<std::string>();
+  return v->dump();
+}
+
+std::optional<bool> DatabaseConfig::boolean(const std::string& key) const {
+  const auto* v = get(key);
+  return v && v->is_boolean() ? std::optional<bool>(v->get<bool>()) : std::nullopt;
+}
+
+std::optional<std::int64_t> DatabaseConfig::integer(const std::string& key) const {
+  const auto* v = get(key);
+  return v && v->is_number_integer() ? std::optional<std::int64_t>(v->get<std::int64_t>())
+                                      : std::nullopt;
+}
+
+std::optional<double> DatabaseConfig::number(const std::string& key) const {
+  const auto* v = get(key);
+  return v && v->is_number() ? std::optional<double>(v->get<double>()) : std::nullopt;
+}
+
+bool DatabaseConfig::replica() const { return boolean("replica").value_or(false); }
 
 bool DatabaseConfig::database_tasks() const {
-  return !replica() && settings_.value("database_tasks", true);
+  return !replica() && boolean("database_tasks").value_or(true);
 }
 
-int DatabaseConfig::pool() const { return settings_.value("pool", 5); }
-double DatabaseConfig::checkout_timeout() const { return settings_.value("checkout_timeout", 5.0); }
+int DatabaseConfig::pool() const { return static_cast<int>(integer("pool").value_or(5)); }
+double DatabaseConfig::checkout_timeout() const { return number("checkout_timeout").value_or(5.0); }
 std::optional<double> DatabaseConfig::idle_timeout() const {
   return seconds(settings_, "idle_timeout", 300.0);
 }
@@ -58,10 +107,10 @@ std::optional<double> DatabaseConfig::max_lifetime() const {
 }
 
 std::vector<std::string> DatabaseConfig::migrations_paths() const {
-  if (!settings_.contains("migrations_paths")) return {"migrations/" + name_};
-  const auto& v = settings_["migrations_paths"];
-  if (v.is_string()) return {v.get<std::string>()};
-  return v.get<std::vector<std::string>>();
+  const auto* v = get("migrations_paths");
+  if (!v || v->is_null()) return {"migrations/" + name_};
+  if (v->is_string()) return {v->get<std::string>()};
+  return v->get<std::vector<std::string>>();
 }
 
 std::optional<std::string> DatabaseConfig::schema_dump() const {
@@ -70,27 +119,13 @@ std::optional<std::string> DatabaseConfig::schema_dump() const {
 }
 
 bool DatabaseConfig::schema_dump_disabled() const {
-  return settings_.contains("schema_dump") &&
-         (settings_["schema_dump"].is_null() ||
-          (settings_["schema_dump"].is_boolean() && !settings_["schema_dump"].get<bool>()));
+  const auto* v = get("schema_dump");
+  return v && (v->is_null() || (v->is_boolean() && !v->get<bool>()));
 }
 
 nlohmann::json DatabaseConfig::redacted() const {
   nlohmann::json out = settings_;
-  for (auto& [key, value] : out.items())
-    if (is_secret_key(key) && !value.is_null()) value = "[FILTERED]";
-  if (out.contains("url") && out["url"].is_string()) {
-    // postgresql://user:secret@host -> postgresql://user:[FILTERED]@host
-    auto url = out["url"].get<std::string>();
-    auto scheme = url.find("://");
-    auto at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-    if (scheme != std::string::npos && at != std::string::npos) {
-      auto colon = url.find(':', scheme + 3);
-      if (colon != std::string::npos && colon < at)
-        url = url.substr(0, colon + 1) + "[FILTERED]" + url.substr(at);
-    }
-    out["url"] = url;
-  }
+  redact_in_place(out);
   return out;
 }
 

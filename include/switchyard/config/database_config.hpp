@@ -3,8 +3,10 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace switchyard {
@@ -22,8 +24,16 @@ class DatabaseConfig {
   // The merged settings, password included: never print this, print redacted() instead.
   const nlohmann::json& settings() const noexcept { return settings_; }
 
-  std::string adapter() const;  // "postgresql" or "sqlite3"
+  std::string adapter() const;  // "postgresql", "postgresql_proxy" or "sqlite3"
+  // A setting as text (numbers and booleans rendered); nullopt when unset or null.
   std::optional<std::string> string(const std::string& key) const;
+  // Typed access for settings validated at load; nullopt when unset, null or of another type.
+  std::optional<bool> boolean(const std::string& key) const;
+  std::optional<std::int64_t> integer(const std::string& key) const;
+  std::optional<double> number(const std::string& key) const;
+  // The raw value, or nullptr when unset.
+  const nlohmann::json* get(const std::string& key) const;
+  bool has(const std::string& key) const { return get(key) != nullptr; }
   bool replica() const;         // `replica: true`
   bool database_tasks() const;  // !replica && database_tasks != false
   bool hidden() const { return !database_tasks(); }
@@ -39,8 +49,12 @@ class DatabaseConfig {
   std::optional<std::string> schema_dump() const;
   bool schema_dump_disabled() const;
 
-  // The settings with every secret replaced by "[FILTERED]", safe to print or log.
+  // The settings with every secret replaced by "[FILTERED]", safe to print or log: password-like
+  // keys at any depth (password, sslpassword, *_secret, *token ...) and passwords inside URLs.
   nlohmann::json redacted() const;
+  // True for keys whose value is a secret (case-insensitive): *password*, *passwd*, *secret*,
+  // *token*, api_key.
+  static bool is_secret_key(std::string_view key);
   // "production/animals (config/database.yml)" for messages.
   std::string describe() const;
 
