@@ -562,6 +562,10 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
   std::uint64_t cte_parens = 0;  // bit d: the paren at depth d opened a CTE body (AS (...))
   int depth = 0;
   std::size_t last_cte_close = npos;
+  // Parentheses around the whole statement: `(WITH x AS (...) DELETE ...)` still has its main
+  // statement at the outer level.
+  int outer = 0;
+  while (b + outer < e && toks_[b + outer].kind == TokenKind::lparen) ++outer;
   auto bit = [](int d) { return std::uint64_t{1} << (d & 63); };
   for (std::size_t i = b; i < e; ++i) {
     const Tok& t = toks_[i];
@@ -584,7 +588,7 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
         break;
       case TokenKind::word:
       case TokenKind::quoted_identifier:
-        on_word(b, i, e, depth, (cte_parens & bit(depth)) != 0, v);
+        on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
         break;
       default:
         break;
@@ -663,7 +667,7 @@ void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int dept
   }
   if (kind_at(i + 1, e, TokenKind::dot)) return;
   ReasonCode code = ReasonCode::dml_keyword;
-  if (prev == nullptr || (prev->kind == TokenKind::rparen && depth == 0)) {
+  if (prev == nullptr || (prev->kind == TokenKind::rparen && depth <= 0)) {
     code = ReasonCode::write_statement;  // WITH ... DELETE: the main statement is the write
   } else if (prev->kind == TokenKind::lparen) {
     code = cte_paren ? ReasonCode::dml_in_cte : ReasonCode::dml_in_subquery;
