@@ -101,7 +101,8 @@ class YamlReader {
     if (sources.empty()) fail(at(merge), "merge key '<<' needs a mapping or a list of mappings");
     for (const auto& source : sources) {
       if (!source.IsMap()) fail(at(source), "merge key '<<' needs a mapping or a list of mappings");
-      for (auto& [key, value] : convert_map(source, path, depth + 1).items())
+      auto merged = convert_map(source, path, depth + 1);  // must outlive the loop below
+      for (auto& [key, value] : merged.items())
         if (!out.contains(key)) out[key] = value;
     }
   }
