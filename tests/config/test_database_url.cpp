@@ -113,8 +113,9 @@ TEST_CASE("bad URLs are ConfigurationErrors naming the problem and the place") {
 }
 
 TEST_CASE("an unknown query parameter is caught by validation with a suggestion") {
-  auto message = error_of([] { yaml("development:\n  url: postgresql://h/d?sslmod=require\n"); });
-  CHECK(message.find("unknown setting 'sslmod' (did you mean 'sslmode'?)") != std::string::npos);
+  auto message = error_of([] { yaml("development:\n  pool: 2\n  url: postgresql://h/d?sslmod=require\n"); });
+  CHECK(message.find("config/database.yml:3:3: environment 'development', database 'primary', key 'sslmod' "
+                     "(from url): unknown setting 'sslmod' (did you mean 'sslmode'?)") != std::string::npos);
 }
 
 TEST_CASE("a bad url setting names file, environment, database and key 'url'") {

@@ -61,6 +61,13 @@ TEST_CASE("DATABASE_URL merges into primary of the current env; URL parts win") 
   CHECK(c.resolve("animals").string("host") == "localhost");  // not primary: untouched
 }
 
+TEST_CASE("a setting from DATABASE_URL is reported as coming from it") {
+  ScopedEnv url("DATABASE_URL", "postgresql://h/d?pool=0");
+  auto message = error_of([] { yaml(kThreeTier, "development"); });
+  CHECK(message.find("database 'primary', key 'pool' (from DATABASE_URL): expected a positive integer") !=
+        std::string::npos);
+}
+
 TEST_CASE("DATABASE_URL does not change other environments") {
   ScopedEnv url("DATABASE_URL", "postgresql://db.prod/app_from_url");
   auto c = yaml(kThreeTier, "development");

@@ -94,7 +94,7 @@ TEST_CASE("resolve of an unknown name throws AdapterNotSpecified in both styles"
                      "  Available database configurations are:\n\n"
                      "  production: primary, primary_replica, animals, animals_replica, cache\n"
                      "  development: primary") != std::string::npos);
-  CHECK(message.find("did you mean 'animals'?") != std::string::npos);
+  CHECK(message.find("\n\n  Did you mean `animals`?") != std::string::npos);
 }
 
 TEST_CASE("primary is the config named primary even when it is not first") {
