@@ -3,6 +3,7 @@
 # Source it; it defines functions and variables only and changes no shell options.
 
 SY_SCRIPTS_DIR="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+# shellcheck disable=SC2034 # for the scripts that source this file
 SY_REPO_ROOT="$(cd "$SY_SCRIPTS_DIR/.." && pwd)"
 SY_PROG="${SY_PROG:-$(basename "$0")}"
 

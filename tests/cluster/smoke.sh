@@ -84,7 +84,7 @@ check "wait-catchup after a write" pg wait-catchup 10
 eq "write on primary visible on replica" one "$(q replica 'SELECT v FROM smoke WHERE id = 1')"
 err="$(PGPASSWORD="$SWITCHYARD_PG_PASSWORD" psql -X -q -h 127.0.0.1 -p "$SWITCHYARD_PG_REPLICA_PORT" -U switchyard \
   -d switchyard_test -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -c "INSERT INTO smoke VALUES (2, 'x')" 2>&1)"
-[[ $err == *25006* ]] && ok "write on replica refused with 25006" || ko "write on replica refused with 25006: $err"
+if [[ $err == *25006* ]]; then ok "write on replica refused with 25006"; else ko "write on replica refused with 25006: $err"; fi
 eq "second is independent (no smoke table)" "" "$(q second "SELECT to_regclass('smoke')")"
 
 # Replay pause: writes stop showing up on the replica until resumed.
@@ -142,11 +142,11 @@ eq "re-created replica has the data" five "$(q replica 'SELECT v FROM smoke WHER
 
 # down --keep / up / down.
 timed "down --keep" pg down --keep
-[[ -d $SWITCHYARD_PG_DIR/primary ]] && ok "down --keep kept the data" || ko "down --keep kept the data"
+if [[ -d $SWITCHYARD_PG_DIR/primary ]]; then ok "down --keep kept the data"; else ko "down --keep kept the data"; fi
 timed "up from kept data" pg up
 eq "kept data still there" five "$(q primary 'SELECT v FROM smoke WHERE id = 5')"
 timed "down" pg down
-[[ ! -e $SWITCHYARD_PG_DIR ]] && ok "down removed the directory" || ko "down removed the directory"
+if [[ ! -e $SWITCHYARD_PG_DIR ]]; then ok "down removed the directory"; else ko "down removed the directory"; fi
 check "down when nothing runs" pg down
 check_fails "kill-replica with no cluster fails cleanly" pg kill-replica
 
