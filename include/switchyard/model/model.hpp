@@ -306,7 +306,9 @@ class Model {
       throw ArgumentError("assign_attributes: expected a JSON object, got " +
                           std::string(attributes.type_name()));
     const auto& info = model_info();
-    for (const auto& [column, value] : attributes.items()) {
+    for (auto it = attributes.begin(); it != attributes.end(); ++it) {
+      const std::string& column = it.key();
+      const nlohmann::json& value = it.value();
       auto index = info.index_of(column);
       if (!index) detail::unknown_attribute(info, column);
       detail::with_field<T>(*index, [&](const auto& field) {
