@@ -12,6 +12,7 @@ namespace {
 
 using detail::Fn;
 using detail::Kw;
+using detail::Paren;
 using detail::Pragma;
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
@@ -21,7 +22,7 @@ struct Tok {
   std::string_view text;
   TokenKind kind = TokenKind::end;
   Kw kw = Kw::none;
-  bool syntax = false;  // keyword after which '(' is syntax, not a call
+  detail::Paren paren = detail::Paren::call;  // what `keyword (` is
 };
 
 // One reason: a code plus an optional detail. The detail is either static text or, for names,
@@ -89,6 +90,25 @@ void raise(Verdict& v, StatementKind kind, Route route, const Reason& reason) {
 bool is_name_token(const Tok& t) noexcept {
   return t.kind == TokenKind::word || t.kind == TokenKind::quoted_identifier;
 }
+// The last token of an operand: after it a name cannot start a function call, only an alias or
+// an operator keyword (LIKE, JOIN ...).
+bool is_operand_end(const Tok& t) noexcept {
+  switch (t.kind) {
+    case TokenKind::rparen:
+    case TokenKind::rbracket:
+    case TokenKind::quoted_identifier:
+    case TokenKind::string:
+    case TokenKind::dollar_string:
+    case TokenKind::number:
+    case TokenKind::placeholder:
+      return true;
+    case TokenKind::word:
+      return t.kw == Kw::none;
+    default:
+      return false;
+  }
+}
+
 bool is_quoted(std::string_view raw) noexcept {
   return !raw.empty() && (raw.front() == '"' || raw.front() == '`' || raw.front() == '[');
 }
@@ -209,6 +229,9 @@ class Analyzer {
                   Verdict& v) const;
   bool not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified,
                   std::size_t e, std::size_t last_cte_close) const;
+  bool contextual_syntax(std::size_t b, std::size_t name, std::size_t e) const;
+  bool in_group_by_list(std::size_t b, std::size_t comma) const noexcept;
+  bool operator_reference(std::size_t open, std::size_t e) const noexcept;
   std::size_t identifier_list(std::size_t open, std::size_t e) const noexcept;
   Fn lookup_function(std::string_view schema, std::string_view name, bool& known) const;
 
@@ -681,28 +704,105 @@ void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int dept
 bool Analyzer::not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified,
                           std::size_t e, std::size_t last_cte_close) const {
   const Tok& n = toks_[name];
-  if (n.kind == TokenKind::word && !qualified && n.syntax) return true;  // IN (, OVER (, ...
-  if (first == b) return false;
-  const Tok& ctx = toks_[first - 1];
-  if (ctx.kind == TokenKind::double_colon) return true;  // x::numeric(10,2)
-  // CAST(x AS varchar(3)), FROM f() AS t(a, b), INSERT INTO t (a), TABLESAMPLE system (10)
-  if (ctx.kw == Kw::as || ctx.kw == Kw::into || ctx.kw == Kw::tablesample) return true;
-  if (n.kw == Kw::conflict && ctx.kw == Kw::on) return true;  // ON CONFLICT (id)
-  if (qualified) return false;
+  const Tok* ctx = first > b ? &toks_[first - 1] : nullptr;
   const std::size_t open = name + 1;
+  if (n.kind == TokenKind::word && !qualified) {
+    if (n.paren == Paren::syntax) return true;  // IN (, EXISTS (, VALUES (, numeric(10, 2)
+    if (n.paren == Paren::contextual && contextual_syntax(b, name, e)) return true;
+  }
+  if (ctx == nullptr) return false;
+  if (ctx->kind == TokenKind::double_colon) return true;  // x::my_type(3)
+  // CAST(x AS varchar(3)), FROM f() AS t(a, b), INSERT INTO t (a), TABLESAMPLE system (10)
+  if (ctx->kw == Kw::as || ctx->kw == Kw::into || ctx->kw == Kw::tablesample) return true;
+  if (n.kw == Kw::conflict && ctx->kw == Kw::on) return true;  // ON CONFLICT (id)
+  if (qualified) return false;
   // WITH x(a, b) AS (...), y(c) AS (...)
-  const bool cte_name = ctx.kw == Kw::with || ctx.kw == Kw::recursive ||
-                        (ctx.kind == TokenKind::comma && first >= 2 && first - 2 == last_cte_close);
+  const bool cte_name = ctx->kw == Kw::with || ctx->kw == Kw::recursive ||
+                        (ctx->kind == TokenKind::comma && first >= 2 && first - 2 == last_cte_close);
   if (cte_name) {
     const std::size_t close = identifier_list(open, e);
     return close != npos && kw_at(close + 1, e) == Kw::as;
   }
   // FROM generate_series(1, 3) g(i), FROM t x(a, b): an alias with column names follows an
-  // expression's end, never starts one; the list must be plain names.
-  const bool after_expression = ctx.kind == TokenKind::rparen || ctx.kind == TokenKind::rbracket ||
-                                ctx.kind == TokenKind::quoted_identifier ||
-                                (ctx.kind == TokenKind::word && ctx.kw == Kw::none);
-  return after_expression && identifier_list(open, e) != npos;
+  // operand and holds plain names only. (A literal before a name is a syntax error.)
+  const bool after_operand = ctx->kind == TokenKind::rparen || ctx->kind == TokenKind::rbracket ||
+                             ctx->kind == TokenKind::quoted_identifier ||
+                             (ctx->kind == TokenKind::word && ctx->kw == Kw::none);
+  return after_operand && identifier_list(open, e) != npos;
+}
+
+bool Analyzer::contextual_syntax(std::size_t b, std::size_t name, std::size_t e) const {
+  const Tok& word = toks_[name];
+  if (word.kw == Kw::operator_) return operator_reference(name + 1, e);  // OPERATOR(pg_catalog.=)
+  if (name == b) return false;
+  const Tok* ctx = &toks_[name - 1];
+  const Kw c = ctx->kw;
+  switch (word.kw) {
+    case Kw::join:  // a JOIN (b JOIN c), a LEFT JOIN (...)
+      return is_operand_end(*ctx) || c == Kw::left || c == Kw::right || c == Kw::full ||
+             c == Kw::inner || c == Kw::outer || c == Kw::cross || c == Kw::natural;
+    case Kw::like:  // x NOT LIKE (...), a OVERLAPS (...), ESCAPE (...)
+    case Kw::ilike:
+    case Kw::glob:
+    case Kw::regexp:
+    case Kw::match:
+    case Kw::overlaps:
+    case Kw::escape:
+      return is_operand_end(*ctx) || c == Kw::not_;
+    case Kw::filter:  // count(*) FILTER (WHERE ...) OVER (...), TABLESAMPLE x(1) REPEATABLE (2)
+    case Kw::over:
+    case Kw::repeatable:
+      return ctx->kind == TokenKind::rparen;
+    case Kw::columns:  // JSON_TABLE(..., '$' COLUMNS (...))
+      return is_operand_end(*ctx);
+    case Kw::by:
+      return c == Kw::order || c == Kw::group || c == Kw::partition;
+    case Kw::sets:
+      return c == Kw::grouping;
+    case Kw::rollup:  // GROUP BY ROLLUP (a), CUBE (b)
+    case Kw::cube:
+      return c == Kw::by || c == Kw::sets ||
+             (ctx->kind == TokenKind::comma && in_group_by_list(b, name - 1));
+    case Kw::materialized:
+      return c == Kw::as || c == Kw::not_;
+    case Kw::varying:
+      return c == Kw::character || c == Kw::char_ || c == Kw::bit;
+    case Kw::zone:
+      return c == Kw::time;
+    default:
+      return false;
+  }
+}
+
+// True if `comma` separates items of a GROUP BY list (at the list's own depth).
+bool Analyzer::in_group_by_list(std::size_t b, std::size_t comma) const noexcept {
+  int depth = 0;
+  for (std::size_t i = comma; i-- > b;) {
+    const Tok& t = toks_[i];
+    if (t.kind == TokenKind::rparen) ++depth;
+    if (t.kind == TokenKind::lparen && depth-- == 0) return false;
+    if (depth > 0 || t.kind == TokenKind::comma) continue;
+    if (t.kw == Kw::by) return i > b && toks_[i - 1].kw == Kw::group;
+    switch (t.kw) {
+      case Kw::select: case Kw::from: case Kw::where: case Kw::having: case Kw::window:
+      case Kw::order: case Kw::limit: case Kw::offset: case Kw::fetch: case Kw::for_:
+      case Kw::union_: case Kw::intersect: case Kw::except: case Kw::returning: case Kw::on:
+      case Kw::using_: case Kw::into: case Kw::with: case Kw::values:
+        return false;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+bool Analyzer::operator_reference(std::size_t open, std::size_t e) const noexcept {
+  // ( [schema .] operator-characters )
+  std::size_t i = open + 1;
+  if (i + 1 < e && is_name_token(toks_[i]) && toks_[i + 1].kind == TokenKind::dot) i += 2;
+  const std::size_t first = i;
+  while (i < e && (toks_[i].kind == TokenKind::op || toks_[i].kind == TokenKind::placeholder)) ++i;
+  return i > first && kind_at(i, e, TokenKind::rparen);
 }
 
 std::size_t Analyzer::identifier_list(std::size_t open, std::size_t e) const noexcept {
@@ -710,7 +810,7 @@ std::size_t Analyzer::identifier_list(std::size_t open, std::size_t e) const noe
   for (std::size_t i = open + 1; i < e; ++i) {
     const Tok& t = toks_[i];
     if (expect_name) {
-      if (!is_name_token(t) || (t.kind == TokenKind::word && t.syntax)) return npos;
+      if (!is_name_token(t) || (t.kind == TokenKind::word && t.paren == Paren::syntax)) return npos;
     } else if (t.kind == TokenKind::rparen) {
       return i;
     } else if (t.kind != TokenKind::comma) {
@@ -805,11 +905,11 @@ LexError tokenize(std::string_view sql, Dialect dialect, bool standard_strings,
   for (Token t = lexer.next(); t.kind != TokenKind::end; t = lexer.next()) {
     if (t.kind == TokenKind::error) return t.error;
     if (t.flags & Token::kBackslashInPlainString) backslash = true;
-    Tok tok{t.text, t.kind, Kw::none, false};
+    Tok tok{t.text, t.kind, Kw::none, Paren::call};
     if (t.kind == TokenKind::word) {
       if (const detail::KwInfo* info = detail::kKeywords.find(t.text)) {
         tok.kw = info->id;
-        tok.syntax = info->syntax;
+        tok.paren = info->paren;
       }
     }
     out.push_back(tok);
