@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace switchyard::sql::detail {
@@ -26,7 +27,12 @@ class NameTable {
     slots_.fill(kEmpty);
     for (std::size_t i = 0; i < N; ++i) {
       entries_[i] = entries[i];
-      std::size_t slot = hash(entries[i].name, false) & (kSlots - 1);
+      if (entries[i].name.size() > kMaxLength) throw "name too long for table";
+      for (char c : entries[i].name) {
+        if (lower(c) != c) throw "table names must be lower case";
+      }
+      if (entries[i].name.size() > max_length_) max_length_ = entries[i].name.size();
+      std::size_t slot = hash(entries[i].name) & (kSlots - 1);
       while (slots_[slot] != kEmpty) {
         if (entries_[slots_[slot]].name == entries[i].name) throw "duplicate name in table";
         slot = (slot + 1) & (kSlots - 1);
@@ -36,11 +42,22 @@ class NameTable {
   }
 
   // With `fold`, `name` matches ignoring ASCII case; without, exactly (quoted identifiers).
-  constexpr const V* find(std::string_view name, bool fold = true) const noexcept {
-    for (std::size_t slot = hash(name, fold) & (kSlots - 1); slots_[slot] != kEmpty;
+  const V* find(std::string_view name, bool fold = true) const noexcept {
+    if (name.size() > max_length_) return nullptr;  // most identifiers end here
+    char buf[kMaxLength];
+    std::uint32_t h = kFnvOffset;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const char c = fold ? lower(name[i]) : name[i];
+      buf[i] = c;
+      h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+    }
+    for (std::size_t slot = h & (kSlots - 1); slots_[slot] != kEmpty;
          slot = (slot + 1) & (kSlots - 1)) {
       const Named<V>& entry = entries_[slots_[slot]];
-      if (same(entry.name, name, fold)) return &entry.value;
+      if (entry.name.size() == name.size() &&
+          std::memcmp(entry.name.data(), buf, name.size()) == 0) {
+        return &entry.value;
+      }
     }
     return nullptr;
   }
@@ -50,21 +67,18 @@ class NameTable {
   static constexpr char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   }
-  static constexpr std::uint32_t hash(std::string_view s, bool fold) noexcept {
-    std::uint32_t h = 2166136261u;
-    for (char c : s) h = (h ^ static_cast<unsigned char>(fold ? lower(c) : c)) * 16777619u;
+  static constexpr std::uint32_t kFnvOffset = 2166136261u;
+  static constexpr std::uint32_t kFnvPrime = 16777619u;
+  static constexpr std::size_t kMaxLength = 64;
+  static constexpr std::uint32_t hash(std::string_view s) noexcept {
+    std::uint32_t h = kFnvOffset;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
     return h;
-  }
-  static constexpr bool same(std::string_view lower_name, std::string_view s, bool fold) noexcept {
-    if (lower_name.size() != s.size()) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      if (lower_name[i] != (fold ? lower(s[i]) : s[i])) return false;
-    }
-    return true;
   }
 
   std::array<Named<V>, N> entries_{};
   std::array<std::uint16_t, kSlots> slots_{};
+  std::size_t max_length_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,31 +1,45 @@
 #include "switchyard/sql/lexer.hpp"
 
+#include <array>
+#include <cstring>
 #include <string>
 
 namespace switchyard::sql {
 namespace {
 
-constexpr bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+// One table lookup per byte instead of a chain of comparisons: the lexer is the hot path.
+enum CharClass : std::uint8_t {
+  kSpace = 1,
+  kDigit = 2,
+  kIdentStart = 4,  // letters, '_', and bytes >= 0x80 (PostgreSQL and SQLite both allow them)
+  kDollar = 8,      // '$' continues an identifier in both dialects, never starts one
+  kOperator = 16,
+};
+
+constexpr std::array<std::uint8_t, 256> make_char_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] = kSpace;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kIdentStart;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kIdentStart;
+  for (int c = 0x80; c <= 0xFF; ++c) t[c] = kIdentStart;
+  t['_'] = kIdentStart;
+  t['$'] = kDollar;
+  for (char c : std::string_view("+-*/<>=~!@#%^&|")) t[static_cast<unsigned char>(c)] = kOperator;
+  return t;
 }
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr bool is_ident_start(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
+constexpr std::array<std::uint8_t, 256> kCharClasses = make_char_classes();
+
+constexpr std::uint8_t char_class(char c) noexcept {
+  return kCharClasses[static_cast<unsigned char>(c)];
 }
-// Both PostgreSQL and SQLite allow '$' inside (not at the start of) an identifier.
+constexpr bool is_space(char c) noexcept { return char_class(c) & kSpace; }
+constexpr bool is_digit(char c) noexcept { return char_class(c) & kDigit; }
+constexpr bool is_ident_start(char c) noexcept { return char_class(c) & kIdentStart; }
 constexpr bool is_ident_cont(char c) noexcept {
-  return is_ident_start(c) || is_digit(c) || c == '$';
+  return char_class(c) & (kIdentStart | kDigit | kDollar);
 }
-constexpr bool is_operator_char(char c) noexcept {
-  switch (c) {
-    case '+': case '-': case '*': case '/': case '<': case '>': case '=': case '~':
-    case '!': case '@': case '#': case '%': case '^': case '&': case '|':
-      return true;
-    default:
-      return false;
-  }
-}
+constexpr bool is_operator_char(char c) noexcept { return char_class(c) & kOperator; }
 
 }  // namespace
 
@@ -38,7 +52,7 @@ bool iequals_ascii(std::string_view text, std::string_view lower) noexcept {
 }
 
 Token Lexer::make(TokenKind kind, std::size_t start, LexError error, std::uint8_t flags) noexcept {
-  return Token{kind, error, flags, sql_.substr(start, pos_ - start)};
+  return Token{kind, error, flags, std::string_view(sql_.data() + start, pos_ - start)};
 }
 
 bool Lexer::starts_comment(std::size_t at) const noexcept {
@@ -198,16 +212,16 @@ Token Lexer::lex_quoted_identifier(std::size_t start, char close) noexcept {
   const bool doubles = close != ']';
   pos_ = start + 1;
   while (pos_ < sql_.size()) {
-    if (sql_[pos_] == close) {
-      if (doubles && peek(pos_ + 1) == close) {
-        pos_ += 2;
-        continue;
-      }
+    const void* found = std::memchr(sql_.data() + pos_, close, sql_.size() - pos_);
+    if (found == nullptr) break;
+    pos_ = static_cast<std::size_t>(static_cast<const char*>(found) - sql_.data()) + 1;
+    if (doubles && peek(pos_) == close) {
       ++pos_;
-      return make(TokenKind::quoted_identifier, start);
+      continue;
     }
-    ++pos_;
+    return make(TokenKind::quoted_identifier, start);
   }
+  pos_ = sql_.size();
   return make(TokenKind::error, start, LexError::unterminated_quoted_identifier);
 }
 

@@ -1,5 +1,6 @@
 #include "switchyard/sql/statement_classifier.hpp"
 
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -624,7 +625,10 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
 }
 
 bool Analyzer::is_temp_schema(std::size_t i, std::size_t e) const noexcept {
-  if (!kind_at(i + 1, e, TokenKind::dot)) return false;
+  // Cheap rejections first: this runs for every qualified name.
+  const std::string_view raw = toks_[i].text;
+  const char first = to_lower_ascii(raw.size() > 1 && is_quoted(raw) ? raw[1] : raw.front());
+  if (first != (pg_ ? 'p' : 't') || !kind_at(i + 1, e, TokenKind::dot)) return false;
   char buf[64];
   std::size_t len = 0;
   if (!fold_name(toks_[i].text, !pg_, buf, sizeof buf, len)) return false;
@@ -635,7 +639,7 @@ bool Analyzer::is_temp_schema(std::size_t i, std::size_t e) const noexcept {
 
 void Analyzer::on_word(std::size_t b, std::size_t i, std::size_t e, int depth, bool cte_paren,
                        Verdict& v) const {
-  if (is_temp_schema(i, e)) {
+  if (kind_at(i + 1, e, TokenKind::dot) && is_temp_schema(i, e)) {
     v.temp_ref = true;
     v.pins = true;
     raise(v, StatementKind::session_state, Route::primary,
@@ -1002,6 +1006,41 @@ Classification lex_failure(LexError error) {
   return out;
 }
 
+// A per-thread, direct-mapped cache of decisions, keyed by the exact statement text.
+constexpr std::size_t kCacheSlots = 512;
+constexpr std::size_t kMaxCachedLength = 2048;
+
+struct CacheEntry {
+  std::uint64_t owner = 0;  // classifier id; 0 = empty
+  std::uint64_t generation = 0;
+  std::uint64_t hash = 0;
+  std::string sql;
+  Classification result;
+};
+
+CacheEntry* cache_slot(std::uint64_t hash) {
+  thread_local std::vector<CacheEntry> entries(kCacheSlots);
+  return &entries[hash & (kCacheSlots - 1)];
+}
+
+// Eight bytes at a time; collisions only cost a miss, the text itself is compared.
+std::uint64_t hash_text(std::string_view s) noexcept {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, s.data() + i, 8);
+    h = (h ^ chunk) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0xC4CEB9FE1A85EC53ULL;
+  return h ^ (h >> 32);
+}
+
+std::atomic<std::uint64_t> next_classifier_id{1};
+
 std::vector<Tok>& scratch_tokens() {
   thread_local std::vector<Tok> tokens = [] {
     std::vector<Tok> v;
@@ -1080,13 +1119,15 @@ std::string_view to_string(Route route) noexcept {
   return "unknown";
 }
 
-StatementClassifier::StatementClassifier(Dialect dialect) : dialect_(dialect) {}
+StatementClassifier::StatementClassifier(Dialect dialect)
+    : dialect_(dialect), id_(next_classifier_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 void StatementClassifier::register_read_only_function(std::string name) {
   for (char& c : name) c = to_lower_ascii(c);
   std::unique_lock lock(mutex_);
   read_only_functions_.insert(std::move(name));
   any_registered_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 bool StatementClassifier::is_registered_read_only(std::string_view name) const {
@@ -1096,6 +1137,24 @@ bool StatementClassifier::is_registered_read_only(std::string_view name) const {
 }
 
 Classification StatementClassifier::classify(std::string_view sql) const {
+  if (sql.size() > kMaxCachedLength) return classify_uncached(sql);
+  const std::uint64_t hash = hash_text(sql);
+  const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  CacheEntry* entry = cache_slot(hash);
+  if (entry->owner == id_ && entry->generation == generation && entry->hash == hash &&
+      entry->sql == sql) {
+    return entry->result;
+  }
+  Classification c = classify_uncached(sql);
+  entry->owner = id_;
+  entry->generation = generation;
+  entry->hash = hash;
+  entry->sql.assign(sql);
+  entry->result = c;
+  return c;
+}
+
+Classification StatementClassifier::classify_uncached(std::string_view sql) const {
   std::vector<Tok>& toks = scratch_tokens();
   bool backslash = false;
   if (LexError error = tokenize(sql, dialect_, true, toks, backslash); error != LexError::none) {
