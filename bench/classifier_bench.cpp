@@ -14,7 +14,16 @@ namespace sql = switchyard::sql;
 
 namespace {
 
-void classify_one(benchmark::State& state, sql::Dialect dialect, const char* text) {
+// `uncached` measures the lexer and analysis; `cached` what a repeated statement costs through
+// classify() (a hash, a compare and a copy of the decision).
+void uncached(benchmark::State& state, sql::Dialect dialect, const char* text) {
+  const sql::StatementClassifier& classifier = sql::default_classifier(dialect);
+  for (auto _ : state) {
+    sql::Classification c = classifier.classify_uncached(text);
+    benchmark::DoNotOptimize(c);
+  }
+}
+void cached(benchmark::State& state, sql::Dialect dialect, const char* text) {
   const sql::StatementClassifier& classifier = sql::default_classifier(dialect);
   for (auto _ : state) {
     sql::Classification c = classifier.classify(text);
@@ -25,25 +34,28 @@ void classify_one(benchmark::State& state, sql::Dialect dialect, const char* tex
 constexpr sql::Dialect kPg = sql::Dialect::postgresql;
 constexpr sql::Dialect kLite = sql::Dialect::sqlite3;
 
-BENCHMARK_CAPTURE(classify_one, pg_select_by_id, kPg,
-                  R"(SELECT "dogs".* FROM "dogs" WHERE "dogs"."id" = $1 LIMIT $2)");
-BENCHMARK_CAPTURE(classify_one, pg_select_join_in, kPg,
-                  R"(SELECT "dogs".* FROM "dogs" INNER JOIN "owners" ON "owners"."id" = )"
-                  R"("dogs"."owner_id" WHERE "owners"."name" IN ($1, $2) ORDER BY "dogs"."name" ASC)");
-BENCHMARK_CAPTURE(classify_one, pg_count, kPg,
-                  R"(SELECT COUNT(*) FROM "dogs" WHERE "dogs"."age" > $1)");
-BENCHMARK_CAPTURE(classify_one, pg_insert_returning, kPg,
-                  R"(INSERT INTO "dogs" ("name", "age") VALUES ($1, $2) RETURNING "id")");
-BENCHMARK_CAPTURE(classify_one, pg_update_by_id, kPg,
-                  R"(UPDATE "dogs" SET "age" = $1, "updated_at" = $2 WHERE "dogs"."id" = $3)");
-BENCHMARK_CAPTURE(classify_one, pg_delete_by_id, kPg, R"(DELETE FROM "dogs" WHERE "dogs"."id" = $1)");
-BENCHMARK_CAPTURE(classify_one, pg_begin, kPg, "BEGIN");
-BENCHMARK_CAPTURE(classify_one, pg_writable_cte, kPg,
-                  "WITH d AS (DELETE FROM dogs WHERE age > $1 RETURNING *) SELECT count(*) FROM d");
-BENCHMARK_CAPTURE(classify_one, sqlite_select_by_id, kLite,
-                  R"(SELECT "dogs".* FROM "dogs" WHERE "dogs"."id" = ? LIMIT ?)");
-BENCHMARK_CAPTURE(classify_one, sqlite_insert, kLite,
-                  R"(INSERT INTO "dogs" ("name", "age") VALUES (?, ?) RETURNING "id")");
+#define SY_BENCH_STATEMENT(name, dialect, text)       \
+  BENCHMARK_CAPTURE(uncached, name, dialect, text); \
+  BENCHMARK_CAPTURE(cached, name, dialect, text)
+
+SY_BENCH_STATEMENT(pg_select_by_id, kPg,
+                   R"(SELECT "dogs".* FROM "dogs" WHERE "dogs"."id" = $1 LIMIT $2)");
+SY_BENCH_STATEMENT(pg_select_join_in, kPg,
+                   R"(SELECT "dogs".* FROM "dogs" INNER JOIN "owners" ON "owners"."id" = )"
+                   R"("dogs"."owner_id" WHERE "owners"."name" IN ($1, $2) ORDER BY "dogs"."name" ASC)");
+SY_BENCH_STATEMENT(pg_count, kPg, R"(SELECT COUNT(*) FROM "dogs" WHERE "dogs"."age" > $1)");
+SY_BENCH_STATEMENT(pg_insert_returning, kPg,
+                   R"(INSERT INTO "dogs" ("name", "age") VALUES ($1, $2) RETURNING "id")");
+SY_BENCH_STATEMENT(pg_update_by_id, kPg,
+                   R"(UPDATE "dogs" SET "age" = $1, "updated_at" = $2 WHERE "dogs"."id" = $3)");
+SY_BENCH_STATEMENT(pg_delete_by_id, kPg, R"(DELETE FROM "dogs" WHERE "dogs"."id" = $1)");
+SY_BENCH_STATEMENT(pg_begin, kPg, "BEGIN");
+SY_BENCH_STATEMENT(pg_writable_cte, kPg,
+                   "WITH d AS (DELETE FROM dogs WHERE age > $1 RETURNING *) SELECT count(*) FROM d");
+SY_BENCH_STATEMENT(sqlite_select_by_id, kLite,
+                   R"(SELECT "dogs".* FROM "dogs" WHERE "dogs"."id" = ? LIMIT ?)");
+SY_BENCH_STATEMENT(sqlite_insert, kLite,
+                   R"(INSERT INTO "dogs" ("name", "age") VALUES (?, ?) RETURNING "id")");
 
 void lex_only(benchmark::State& state) {
   const std::string_view text = R"(SELECT "dogs".* FROM "dogs" WHERE "dogs"."id" = $1 LIMIT $2)";
@@ -56,12 +68,14 @@ void lex_only(benchmark::State& state) {
 }
 BENCHMARK(lex_only);
 
-void corpus(benchmark::State& state) {
+void corpus(benchmark::State& state, bool use_cache) {
   setenv("SY_SQL_CORPUS", SY_SQL_CORPUS_PATH, 0);
   const auto cases = switchyard::test::load_corpus();
   for (auto _ : state) {
     for (const auto& c : cases) {
-      sql::Classification got = sql::classify(c.dialect, c.sql);
+      const auto& classifier = sql::default_classifier(c.dialect);
+      sql::Classification got = use_cache ? classifier.classify(c.sql)
+                                          : classifier.classify_uncached(c.sql);
       benchmark::DoNotOptimize(got);
     }
   }
@@ -71,7 +85,8 @@ void corpus(benchmark::State& state) {
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   state.counters["statements"] = static_cast<double>(cases.size());
 }
-BENCHMARK(corpus);
+BENCHMARK_CAPTURE(corpus, uncached, false);
+BENCHMARK_CAPTURE(corpus, cached, true);
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 #include "switchyard/sql/lexer.hpp"
 
 #include <array>
-#include <cstring>
 #include <string>
 
 namespace switchyard::sql {
@@ -208,20 +207,24 @@ Token Lexer::lex_string(std::size_t start, std::size_t quote, bool backslash_esc
 }
 
 Token Lexer::lex_quoted_identifier(std::size_t start, char close) noexcept {
-  // SQLite's [...] has no escape; the other forms double the closing character.
+  // SQLite's [...] has no escape; the other forms double the closing character. A plain loop:
+  // identifiers are short, and a memchr call costs more than it saves here.
   const bool doubles = close != ']';
-  pos_ = start + 1;
-  while (pos_ < sql_.size()) {
-    const void* found = std::memchr(sql_.data() + pos_, close, sql_.size() - pos_);
-    if (found == nullptr) break;
-    pos_ = static_cast<std::size_t>(static_cast<const char*>(found) - sql_.data()) + 1;
-    if (doubles && peek(pos_) == close) {
-      ++pos_;
+  const char* const data = sql_.data();
+  const std::size_t size = sql_.size();
+  std::size_t at = start + 1;
+  for (;;) {
+    while (at < size && data[at] != close) ++at;
+    if (at >= size) break;
+    ++at;
+    if (doubles && at < size && data[at] == close) {
+      ++at;
       continue;
     }
+    pos_ = at;
     return make(TokenKind::quoted_identifier, start);
   }
-  pos_ = sql_.size();
+  pos_ = size;
   return make(TokenKind::error, start, LexError::unterminated_quoted_identifier);
 }
 
