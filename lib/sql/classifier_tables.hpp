@@ -201,7 +201,7 @@ inline constexpr Named<KwInfo> kKeywordList[] = {
     {"truncate", K(Kw::truncate)}, {"unlisten", K(Kw::unlisten)}, {"vacuum", K(Kw::vacuum)},
     {"wait", K(Kw::wait)}, {"without", K(Kw::without)}, {"work", K(Kw::work)},
     // more unreserved keywords, named only so that a word after them is not taken for an alias
-    {"absent", K()}, {"at", K()}, {"breadth", K()}, {"committed", K()}, {"content", K()},
+    {"absent", K()}, {"at", K()}, {"breadth", K()}, {"committed", K()}, {"conditional", K()}, {"content", K()},
     {"current", K()}, {"cycle", K()}, {"database", K()}, {"deferred", K()}, {"depth", K()},
     {"document", K()}, {"each", K()}, {"empty", K()}, {"encoding", K()}, {"error", K()},
     {"exclude", K()}, {"exclusive", K()}, {"fail", K()}, {"first", K()}, {"following", K()},
@@ -212,7 +212,7 @@ inline constexpr Named<KwInfo> kKeywordList[] = {
     {"passing", K()}, {"ref", K()}, {"standalone", K()}, {"version", K()},
     {"name", K()}, {"yes", K()}, {"path", K()}, {"preceding", K()}, {"quotes", K()}, {"range", K()},
     {"rows", K()}, {"search", K()}, {"serializable", K()}, {"snapshot", K()}, {"strict", K()},
-    {"ties", K()}, {"unbounded", K()}, {"uncommitted", K()}, {"unlogged", K()},
+    {"ties", K()}, {"unbounded", K()}, {"uncommitted", K()}, {"unconditional", K()}, {"unlogged", K()},
     {"value", K()}, {"within", K()}, {"wrapper", K()}, {"write", K()},
 };
 inline constexpr NameTable kKeywords(kKeywordList);

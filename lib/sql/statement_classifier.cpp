@@ -226,10 +226,10 @@ class Analyzer {
   void on_dml_word(std::size_t b, std::size_t i, std::size_t e, int depth, bool cte_paren,
                    Verdict& v) const;
   bool is_temp_schema(std::size_t i, std::size_t e) const noexcept;
-  void check_call(std::size_t b, std::size_t name, std::size_t e, std::size_t last_cte_close,
+  void check_call(std::size_t b, std::size_t name, std::size_t e, bool cte_name,
                   Verdict& v) const;
   bool not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified,
-                  std::size_t e, std::size_t last_cte_close) const;
+                  std::size_t e, bool cte_name) const;
   bool contextual_syntax(std::size_t b, std::size_t name, std::size_t e) const;
   bool in_group_by_list(std::size_t b, std::size_t comma) const noexcept;
   bool operator_reference(std::size_t open, std::size_t e) const noexcept;
@@ -583,7 +583,10 @@ Verdict Analyzer::pragma(std::size_t i, std::size_t e) const {
 // The scan: one pass over a statement, at every depth, looking for what makes a query a write.
 
 void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
-  std::uint64_t cte_parens = 0;  // bit d: the paren at depth d opened a CTE body (AS (...))
+  // Per depth d (bit d): inside a WITH list, and the paren at d opened a CTE body. Only such
+  // parens are CTE bodies; `FROM f() AS (a int)` is a column definition list.
+  std::uint64_t with_lists = 0;
+  std::uint64_t cte_parens = 0;
   int depth = 0;
   std::size_t last_cte_close = npos;
   // Parentheses around the whole statement: `(WITH x AS (...) DELETE ...)` still has its main
@@ -593,12 +596,27 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
   auto bit = [](int d) { return std::uint64_t{1} << (d & 63); };
   for (std::size_t i = b; i < e; ++i) {
     const Tok& t = toks_[i];
+    const Tok* prev = i > b ? &toks_[i - 1] : nullptr;
+    const bool in_with = (with_lists & bit(depth)) != 0;
     switch (t.kind) {
       case TokenKind::lparen: {
-        const bool cte = i > b && (toks_[i - 1].kw == Kw::as || toks_[i - 1].kw == Kw::materialized);
+        const bool name_before = prev != nullptr && is_name_token(*prev);
+        const bool cte = in_with && prev != nullptr &&
+                         (prev->kw == Kw::as || prev->kw == Kw::materialized);
+        if (in_with && !cte && !name_before) with_lists &= ~bit(depth);  // (SELECT ...) main
+        if (name_before) {
+          // WITH x(a) AS, ..., y(b) AS: a CTE name with column names, not a call.
+          const std::size_t before = i >= b + 2 ? i - 2 : npos;
+          const bool cte_name =
+              in_with && before != npos &&
+              (toks_[before].kw == Kw::with || toks_[before].kw == Kw::recursive ||
+               (toks_[before].kind == TokenKind::comma && before >= 1 &&
+                before - 1 == last_cte_close));
+          check_call(b, i - 1, e, cte_name, v);
+        }
         ++depth;
+        with_lists &= ~bit(depth);
         cte_parens = cte ? (cte_parens | bit(depth)) : (cte_parens & ~bit(depth));
-        if (i > b && is_name_token(toks_[i - 1])) check_call(b, i - 1, e, last_cte_close, v);
         break;
       }
       case TokenKind::rparen:
@@ -611,6 +629,22 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
         --depth;
         break;
       case TokenKind::word:
+        switch (t.kw) {
+          case Kw::with:  // WITH name ... or WITH RECURSIVE (not WITH ORDINALITY, WITH TIES)
+            if (i + 1 < e && (toks_[i + 1].kind == TokenKind::quoted_identifier ||
+                              toks_[i + 1].kw == Kw::none || toks_[i + 1].kw == Kw::recursive)) {
+              with_lists |= bit(depth);
+            }
+            break;
+          case Kw::select: case Kw::values: case Kw::table: case Kw::insert: case Kw::update:
+          case Kw::delete_: case Kw::merge:
+            with_lists &= ~bit(depth);  // the main statement of a WITH starts here
+            break;
+          default:
+            break;
+        }
+        on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
+        break;
       case TokenKind::quoted_identifier:
         on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
         break;
@@ -706,7 +740,7 @@ void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int dept
 
 // `(` right after a name: a function call, unless the grammar says otherwise.
 bool Analyzer::not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified,
-                          std::size_t e, std::size_t last_cte_close) const {
+                          std::size_t e, bool cte_name) const {
   const Tok& n = toks_[name];
   const Tok* ctx = first > b ? &toks_[first - 1] : nullptr;
   const std::size_t open = name + 1;
@@ -720,10 +754,7 @@ bool Analyzer::not_a_call(std::size_t b, std::size_t first, std::size_t name, bo
   if (ctx->kw == Kw::as || ctx->kw == Kw::into || ctx->kw == Kw::tablesample) return true;
   if (n.kw == Kw::conflict && ctx->kw == Kw::on) return true;  // ON CONFLICT (id)
   if (qualified) return false;
-  // WITH x(a, b) AS (...), y(c) AS (...)
-  const bool cte_name = ctx->kw == Kw::with || ctx->kw == Kw::recursive ||
-                        (ctx->kind == TokenKind::comma && first >= 2 && first - 2 == last_cte_close);
-  if (cte_name) {
+  if (cte_name) {  // WITH x(a, b) AS (...), y(c) AS (...)
     const std::size_t close = identifier_list(open, e);
     return close != npos && kw_at(close + 1, e) == Kw::as;
   }
@@ -866,8 +897,8 @@ Fn Analyzer::lookup_function(std::string_view schema, std::string_view name, boo
   return Fn::side_effect;
 }
 
-void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e,
-                          std::size_t last_cte_close, Verdict& v) const {
+void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e, bool cte_name,
+                          Verdict& v) const {
   // [catalog.][schema.]name (
   std::size_t first = name;
   std::string_view schema;
@@ -879,7 +910,7 @@ void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e,
       first -= 2;
     }
   }
-  if (not_a_call(b, first, name, !schema.empty(), e, last_cte_close)) return;
+  if (not_a_call(b, first, name, !schema.empty(), e, cte_name && first == name)) return;
   bool known = false;
   const Fn fn = lookup_function(schema, toks_[name].text, known);
   if (known && fn == Fn::read) return;
