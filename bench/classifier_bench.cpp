@@ -34,15 +34,16 @@ void cached(benchmark::State& state, sql::Dialect dialect, const char* text) {
 constexpr sql::Dialect kPg = sql::Dialect::postgresql;
 constexpr sql::Dialect kLite = sql::Dialect::sqlite3;
 
-#define SY_BENCH_STATEMENT(name, dialect, text)       \
+#define SY_BENCH_STATEMENT(name, dialect, text)     \
   BENCHMARK_CAPTURE(uncached, name, dialect, text); \
   BENCHMARK_CAPTURE(cached, name, dialect, text)
 
 SY_BENCH_STATEMENT(pg_select_by_id, kPg,
                    R"(SELECT "dogs".* FROM "dogs" WHERE "dogs"."id" = $1 LIMIT $2)");
-SY_BENCH_STATEMENT(pg_select_join_in, kPg,
-                   R"(SELECT "dogs".* FROM "dogs" INNER JOIN "owners" ON "owners"."id" = )"
-                   R"("dogs"."owner_id" WHERE "owners"."name" IN ($1, $2) ORDER BY "dogs"."name" ASC)");
+SY_BENCH_STATEMENT(
+    pg_select_join_in, kPg,
+    R"(SELECT "dogs".* FROM "dogs" INNER JOIN "owners" ON "owners"."id" = )"
+    R"("dogs"."owner_id" WHERE "owners"."name" IN ($1, $2) ORDER BY "dogs"."name" ASC)");
 SY_BENCH_STATEMENT(pg_count, kPg, R"(SELECT COUNT(*) FROM "dogs" WHERE "dogs"."age" > $1)");
 SY_BENCH_STATEMENT(pg_insert_returning, kPg,
                    R"(INSERT INTO "dogs" ("name", "age") VALUES ($1, $2) RETURNING "id")");
@@ -50,8 +51,9 @@ SY_BENCH_STATEMENT(pg_update_by_id, kPg,
                    R"(UPDATE "dogs" SET "age" = $1, "updated_at" = $2 WHERE "dogs"."id" = $3)");
 SY_BENCH_STATEMENT(pg_delete_by_id, kPg, R"(DELETE FROM "dogs" WHERE "dogs"."id" = $1)");
 SY_BENCH_STATEMENT(pg_begin, kPg, "BEGIN");
-SY_BENCH_STATEMENT(pg_writable_cte, kPg,
-                   "WITH d AS (DELETE FROM dogs WHERE age > $1 RETURNING *) SELECT count(*) FROM d");
+SY_BENCH_STATEMENT(
+    pg_writable_cte, kPg,
+    "WITH d AS (DELETE FROM dogs WHERE age > $1 RETURNING *) SELECT count(*) FROM d");
 SY_BENCH_STATEMENT(sqlite_select_by_id, kLite,
                    R"(SELECT "dogs".* FROM "dogs" WHERE "dogs"."id" = ? LIMIT ?)");
 SY_BENCH_STATEMENT(sqlite_insert, kLite,
@@ -74,8 +76,8 @@ void corpus(benchmark::State& state, bool use_cache) {
   for (auto _ : state) {
     for (const auto& c : cases) {
       const auto& classifier = sql::default_classifier(c.dialect);
-      sql::Classification got = use_cache ? classifier.classify(c.sql)
-                                          : classifier.classify_uncached(c.sql);
+      sql::Classification got =
+          use_cache ? classifier.classify(c.sql) : classifier.classify_uncached(c.sql);
       benchmark::DoNotOptimize(got);
     }
   }

@@ -84,6 +84,7 @@ class NameTable {
 // ---------------------------------------------------------------------------------------------
 // Keywords. Only the ones the classifier names get their own id; the rest are `other`.
 
+// clang-format off
 enum class Kw : std::uint8_t {
   none,  // not a keyword: an identifier
   other,
@@ -101,6 +102,7 @@ enum class Kw : std::uint8_t {
   // clause keywords
   where, having, window, limit, offset, union_, intersect, except, returning, using_,
 };
+// clang-format on
 
 // What `keyword (` is.
 enum class Paren : std::uint8_t {
@@ -116,10 +118,17 @@ struct KwInfo {
   Paren paren = Paren::call;
 };
 
-constexpr KwInfo S(Kw id = Kw::other) { return {id, Paren::syntax}; }
-constexpr KwInfo K(Kw id = Kw::other) { return {id, Paren::call}; }
-constexpr KwInfo C(Kw id) { return {id, Paren::contextual}; }
+constexpr KwInfo S(Kw id = Kw::other) {
+  return {id, Paren::syntax};
+}
+constexpr KwInfo K(Kw id = Kw::other) {
+  return {id, Paren::call};
+}
+constexpr KwInfo C(Kw id) {
+  return {id, Paren::contextual};
+}
 
+// clang-format off
 inline constexpr Named<KwInfo> kKeywordList[] = {
     // reserved
     {"all", S(Kw::all)}, {"analyse", S(Kw::analyse)}, {"analyze", S(Kw::analyze)}, {"and", S()},
@@ -215,6 +224,7 @@ inline constexpr Named<KwInfo> kKeywordList[] = {
     {"ties", K()}, {"unbounded", K()}, {"uncommitted", K()}, {"unconditional", K()}, {"unlogged", K()},
     {"value", K()}, {"within", K()}, {"wrapper", K()}, {"write", K()},
 };
+// clang-format on
 inline constexpr NameTable kKeywords(kKeywordList);
 
 // ---------------------------------------------------------------------------------------------
@@ -227,13 +237,22 @@ enum class Fn : std::uint8_t {
   session,          // reads state of this session only (currval, last_insert_rowid)
 };
 
-constexpr Named<Fn> R(std::string_view name) { return {name, Fn::read}; }
-constexpr Named<Fn> W(std::string_view name) { return {name, Fn::side_effect}; }
-constexpr Named<Fn> P(std::string_view name) { return {name, Fn::side_effect_pin}; }
-constexpr Named<Fn> Q(std::string_view name) { return {name, Fn::session}; }
+constexpr Named<Fn> R(std::string_view name) {
+  return {name, Fn::read};
+}
+constexpr Named<Fn> W(std::string_view name) {
+  return {name, Fn::side_effect};
+}
+constexpr Named<Fn> P(std::string_view name) {
+  return {name, Fn::side_effect_pin};
+}
+constexpr Named<Fn> Q(std::string_view name) {
+  return {name, Fn::session};
+}
 
 // PostgreSQL: common built-ins without side effects, then the denylist. The special forms that
 // are keywords (coalesce, extract, substring, ...) never reach this table.
+// clang-format off
 inline constexpr Named<Fn> kPostgresFunctionList[] = {
     // aggregates
     R("count"), R("sum"), R("avg"), R("min"), R("max"), R("array_agg"), R("string_agg"),
@@ -398,6 +417,7 @@ inline constexpr Named<Fn> kPostgresFunctionList[] = {
     // session-bound reads
     Q("currval"), Q("lastval"),
 };
+// clang-format on
 inline constexpr NameTable kPostgresFunctions(kPostgresFunctionList);
 
 // Name prefixes of side-effect function families (checked only for names not in the table).
@@ -405,6 +425,7 @@ struct DenyPrefix {
   std::string_view prefix;
   Fn fn;
 };
+// clang-format off
 inline constexpr DenyPrefix kPostgresDenyPrefixes[] = {
     {"pg_advisory_", Fn::side_effect_pin}, {"pg_try_advisory_", Fn::side_effect_pin},
     {"lo_", Fn::side_effect},              {"dblink", Fn::side_effect},
@@ -414,7 +435,9 @@ inline constexpr DenyPrefix kPostgresDenyPrefixes[] = {
     {"pg_wal_replay_", Fn::side_effect},   {"pg_copy_", Fn::side_effect},
     {"pg_file_", Fn::side_effect},         {"pg_switch_", Fn::side_effect},
 };
+// clang-format on
 
+// clang-format off
 inline constexpr Named<Fn> kSqliteFunctionList[] = {
     R("abs"), R("char"), R("coalesce"), R("concat"), R("concat_ws"), R("format"), R("glob"),
     R("hex"), R("ifnull"), R("iif"), R("if"), R("instr"), R("length"), R("like"),
@@ -448,6 +471,7 @@ inline constexpr Named<Fn> kSqliteFunctionList[] = {
     W("load_extension"), W("fts3_tokenizer"),
     Q("changes"), Q("last_insert_rowid"), Q("total_changes"),
 };
+// clang-format on
 inline constexpr NameTable kSqliteFunctions(kSqliteFunctionList);
 
 // ---------------------------------------------------------------------------------------------
@@ -460,6 +484,7 @@ enum class Pragma : std::uint8_t {
   action,      // always writes (wal_checkpoint, optimize, incremental_vacuum)
 };
 
+// clang-format off
 inline constexpr Named<Pragma> kPragmaList[] = {
     {"table_info", Pragma::query}, {"table_xinfo", Pragma::query},
     {"index_list", Pragma::query}, {"index_info", Pragma::query},
@@ -496,6 +521,7 @@ inline constexpr Named<Pragma> kPragmaList[] = {
     {"wal_checkpoint", Pragma::action}, {"optimize", Pragma::action},
     {"incremental_vacuum", Pragma::action},
 };
+// clang-format on
 inline constexpr NameTable kPragmas(kPragmaList);
 
 }  // namespace switchyard::sql::detail

@@ -32,13 +32,21 @@ constexpr std::array<std::uint8_t, 256> kCharClasses = make_char_classes();
 constexpr std::uint8_t char_class(char c) noexcept {
   return kCharClasses[static_cast<unsigned char>(c)];
 }
-constexpr bool is_space(char c) noexcept { return char_class(c) & kSpace; }
-constexpr bool is_digit(char c) noexcept { return char_class(c) & kDigit; }
-constexpr bool is_ident_start(char c) noexcept { return char_class(c) & kIdentStart; }
+constexpr bool is_space(char c) noexcept {
+  return char_class(c) & kSpace;
+}
+constexpr bool is_digit(char c) noexcept {
+  return char_class(c) & kDigit;
+}
+constexpr bool is_ident_start(char c) noexcept {
+  return char_class(c) & kIdentStart;
+}
 constexpr bool is_ident_cont(char c) noexcept {
   return char_class(c) & (kIdentStart | kDigit | kDollar);
 }
-constexpr bool is_operator_char(char c) noexcept { return char_class(c) & kOperator; }
+constexpr bool is_operator_char(char c) noexcept {
+  return char_class(c) & kOperator;
+}
 
 }  // namespace
 
@@ -302,26 +310,46 @@ Token Lexer::lex_operator(std::size_t start) noexcept {
 
 std::string_view to_string(TokenKind kind) noexcept {
   switch (kind) {
-    case TokenKind::word: return "word";
-    case TokenKind::quoted_identifier: return "quoted_identifier";
-    case TokenKind::string: return "string";
-    case TokenKind::dollar_string: return "dollar_string";
-    case TokenKind::number: return "number";
-    case TokenKind::placeholder: return "placeholder";
-    case TokenKind::op: return "op";
-    case TokenKind::lparen: return "lparen";
-    case TokenKind::rparen: return "rparen";
-    case TokenKind::lbracket: return "lbracket";
-    case TokenKind::rbracket: return "rbracket";
-    case TokenKind::comma: return "comma";
-    case TokenKind::dot: return "dot";
-    case TokenKind::semicolon: return "semicolon";
-    case TokenKind::colon: return "colon";
-    case TokenKind::double_colon: return "double_colon";
-    case TokenKind::comment: return "comment";
-    case TokenKind::other: return "other";
-    case TokenKind::error: return "error";
-    case TokenKind::end: return "end";
+    case TokenKind::word:
+      return "word";
+    case TokenKind::quoted_identifier:
+      return "quoted_identifier";
+    case TokenKind::string:
+      return "string";
+    case TokenKind::dollar_string:
+      return "dollar_string";
+    case TokenKind::number:
+      return "number";
+    case TokenKind::placeholder:
+      return "placeholder";
+    case TokenKind::op:
+      return "op";
+    case TokenKind::lparen:
+      return "lparen";
+    case TokenKind::rparen:
+      return "rparen";
+    case TokenKind::lbracket:
+      return "lbracket";
+    case TokenKind::rbracket:
+      return "rbracket";
+    case TokenKind::comma:
+      return "comma";
+    case TokenKind::dot:
+      return "dot";
+    case TokenKind::semicolon:
+      return "semicolon";
+    case TokenKind::colon:
+      return "colon";
+    case TokenKind::double_colon:
+      return "double_colon";
+    case TokenKind::comment:
+      return "comment";
+    case TokenKind::other:
+      return "other";
+    case TokenKind::error:
+      return "error";
+    case TokenKind::end:
+      return "end";
   }
   return "unknown";
 }

@@ -40,18 +40,22 @@ struct Verdict {
   StatementKind kind = StatementKind::read;
   Route route = Route::replica;
   Reason reason;
-  Reason function_reason;   // the first side-effect or unknown function, if any
+  Reason function_reason;  // the first side-effect or unknown function, if any
   bool pins = false;
-  bool temp_ref = false;     // names a temporary relation, which exists only on this connection
+  bool temp_ref = false;  // names a temporary relation, which exists only on this connection
   bool function_write = false;
 };
 
 constexpr int severity(StatementKind kind) noexcept {
   switch (kind) {
-    case StatementKind::read: return 0;
-    case StatementKind::transaction_control: return 1;
-    case StatementKind::session_state: return 2;
-    case StatementKind::write: return 3;
+    case StatementKind::read:
+      return 0;
+    case StatementKind::transaction_control:
+      return 1;
+    case StatementKind::session_state:
+      return 2;
+    case StatementKind::write:
+      return 3;
   }
   return 3;
 }
@@ -72,8 +76,8 @@ Verdict session(Route route, ReasonCode code, std::string_view detail = {}, bool
   return v;
 }
 Verdict transaction(std::string_view detail) {
-  return make(StatementKind::transaction_control, Route::primary,
-              ReasonCode::transaction_control, detail);
+  return make(StatementKind::transaction_control, Route::primary, ReasonCode::transaction_control,
+              detail);
 }
 
 // Makes `v` at least as restrictive as (kind, route, reason); the first reason of the highest
@@ -143,11 +147,16 @@ void append_name(std::string& out, std::string_view raw, bool fold_quoted) {
 
 std::string_view dml_name(Kw kw) noexcept {
   switch (kw) {
-    case Kw::insert: return "INSERT";
-    case Kw::update: return "UPDATE";
-    case Kw::delete_: return "DELETE";
-    case Kw::merge: return "MERGE";
-    default: return "DML";
+    case Kw::insert:
+      return "INSERT";
+    case Kw::update:
+      return "UPDATE";
+    case Kw::delete_:
+      return "DELETE";
+    case Kw::merge:
+      return "MERGE";
+    default:
+      return "DML";
   }
 }
 
@@ -155,37 +164,65 @@ std::string_view dml_name(Kw kw) noexcept {
 std::string_view write_leader_name(Kw kw, Dialect dialect) noexcept {
   const bool pg = dialect == Dialect::postgresql;
   switch (kw) {
-    case Kw::insert: return "INSERT";
-    case Kw::update: return "UPDATE";
-    case Kw::delete_: return "DELETE";
-    case Kw::drop: return "DROP";
-    case Kw::alter: return "ALTER";
-    case Kw::vacuum: return "VACUUM";
-    case Kw::analyze: return "ANALYZE";
-    case Kw::reindex: return "REINDEX";
-    case Kw::replace: return pg ? std::string_view{} : "REPLACE";
-    default: break;
+    case Kw::insert:
+      return "INSERT";
+    case Kw::update:
+      return "UPDATE";
+    case Kw::delete_:
+      return "DELETE";
+    case Kw::drop:
+      return "DROP";
+    case Kw::alter:
+      return "ALTER";
+    case Kw::vacuum:
+      return "VACUUM";
+    case Kw::analyze:
+      return "ANALYZE";
+    case Kw::reindex:
+      return "REINDEX";
+    case Kw::replace:
+      return pg ? std::string_view{} : "REPLACE";
+    default:
+      break;
   }
   if (!pg) return {};
   switch (kw) {
-    case Kw::merge: return "MERGE";
-    case Kw::truncate: return "TRUNCATE";
-    case Kw::grant: return "GRANT";
-    case Kw::revoke: return "REVOKE";
-    case Kw::analyse: return "ANALYSE";
-    case Kw::cluster: return "CLUSTER";
-    case Kw::lock: return "LOCK";
-    case Kw::comment: return "COMMENT";
-    case Kw::refresh: return "REFRESH";
-    case Kw::call: return "CALL";
-    case Kw::do_: return "DO";
-    case Kw::import: return "IMPORT";
-    case Kw::security: return "SECURITY LABEL";
-    case Kw::notify: return "NOTIFY";
-    case Kw::checkpoint: return "CHECKPOINT";
-    case Kw::load: return "LOAD";
-    case Kw::reassign: return "REASSIGN";
-    default: return {};
+    case Kw::merge:
+      return "MERGE";
+    case Kw::truncate:
+      return "TRUNCATE";
+    case Kw::grant:
+      return "GRANT";
+    case Kw::revoke:
+      return "REVOKE";
+    case Kw::analyse:
+      return "ANALYSE";
+    case Kw::cluster:
+      return "CLUSTER";
+    case Kw::lock:
+      return "LOCK";
+    case Kw::comment:
+      return "COMMENT";
+    case Kw::refresh:
+      return "REFRESH";
+    case Kw::call:
+      return "CALL";
+    case Kw::do_:
+      return "DO";
+    case Kw::import:
+      return "IMPORT";
+    case Kw::security:
+      return "SECURITY LABEL";
+    case Kw::notify:
+      return "NOTIFY";
+    case Kw::checkpoint:
+      return "CHECKPOINT";
+    case Kw::load:
+      return "LOAD";
+    case Kw::reassign:
+      return "REASSIGN";
+    default:
+      return {};
   }
 }
 
@@ -226,10 +263,9 @@ class Analyzer {
   void on_dml_word(std::size_t b, std::size_t i, std::size_t e, int depth, bool cte_paren,
                    Verdict& v) const;
   bool is_temp_schema(std::size_t i, std::size_t e) const noexcept;
-  void check_call(std::size_t b, std::size_t name, std::size_t e, bool cte_name,
-                  Verdict& v) const;
-  bool not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified,
-                  std::size_t e, bool cte_name) const;
+  void check_call(std::size_t b, std::size_t name, std::size_t e, bool cte_name, Verdict& v) const;
+  bool not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified, std::size_t e,
+                  bool cte_name) const;
   bool contextual_syntax(std::size_t b, std::size_t name, std::size_t e) const;
   bool in_group_by_list(std::size_t b, std::size_t comma) const noexcept;
   bool operator_reference(std::size_t open, std::size_t e) const noexcept;
@@ -274,39 +310,57 @@ Verdict Analyzer::statement(std::size_t b, std::size_t e) const {
 Verdict Analyzer::dispatch(std::size_t b, std::size_t i, std::size_t e) const {
   const Kw kw = toks_[i].kw;
   switch (kw) {
-    case Kw::select: return query(b, e, ReasonCode::select);
-    case Kw::with: return query(b, e, ReasonCode::with);
-    case Kw::values: return query(b, e, ReasonCode::values);
-    case Kw::explain: return explain(i, e);
-    case Kw::create: return create(b, i, e);
+    case Kw::select:
+      return query(b, e, ReasonCode::select);
+    case Kw::with:
+      return query(b, e, ReasonCode::with);
+    case Kw::values:
+      return query(b, e, ReasonCode::values);
+    case Kw::explain:
+      return explain(i, e);
+    case Kw::create:
+      return create(b, i, e);
     case Kw::begin:
-    case Kw::start: return begin(i, e, kw);
+    case Kw::start:
+      return begin(i, e, kw);
     case Kw::commit:
     case Kw::end:
     case Kw::rollback:
     case Kw::abort:
     case Kw::savepoint:
-    case Kw::release: return end_transaction(i, e, kw);
-    default: break;
+    case Kw::release:
+      return end_transaction(i, e, kw);
+    default:
+      break;
   }
   if (std::string_view name = write_leader_name(kw, classifier_.dialect()); !name.empty()) {
     return write_statement(b, e, name);
   }
   if (!pg_) {
     switch (kw) {
-      case Kw::pragma: return pragma(i, e);
-      case Kw::attach: return session(Route::primary, ReasonCode::session_state, "ATTACH", true);
-      case Kw::detach: return session(Route::primary, ReasonCode::session_state, "DETACH", true);
-      default: return write(ReasonCode::unrecognized_statement);
+      case Kw::pragma:
+        return pragma(i, e);
+      case Kw::attach:
+        return session(Route::primary, ReasonCode::session_state, "ATTACH", true);
+      case Kw::detach:
+        return session(Route::primary, ReasonCode::session_state, "DETACH", true);
+      default:
+        return write(ReasonCode::unrecognized_statement);
     }
   }
   switch (kw) {
-    case Kw::table: return query(b, e, ReasonCode::table);
-    case Kw::show: return make(StatementKind::read, Route::replica, ReasonCode::show);
-    case Kw::copy: return copy(i, e);
-    case Kw::set: return set(i, e);
-    case Kw::reset: return session(Route::all, ReasonCode::session_state, "RESET");
-    case Kw::discard: return session(Route::all, ReasonCode::session_state, "DISCARD");
+    case Kw::table:
+      return query(b, e, ReasonCode::table);
+    case Kw::show:
+      return make(StatementKind::read, Route::replica, ReasonCode::show);
+    case Kw::copy:
+      return copy(i, e);
+    case Kw::set:
+      return set(i, e);
+    case Kw::reset:
+      return session(Route::all, ReasonCode::session_state, "RESET");
+    case Kw::discard:
+      return session(Route::all, ReasonCode::session_state, "DISCARD");
     case Kw::prepare:
       if (kw_at(i + 1, e) == Kw::transaction) return transaction("PREPARE TRANSACTION");
       return session(Route::primary, ReasonCode::session_state, "PREPARE", true);
@@ -317,19 +371,26 @@ Verdict Analyzer::dispatch(std::size_t b, std::size_t i, std::size_t e) const {
     }
     case Kw::deallocate:
       return session(Route::primary, ReasonCode::session_state, "DEALLOCATE", true);
-    case Kw::listen: return session(Route::primary, ReasonCode::listen, {}, true);
-    case Kw::unlisten: return session(Route::primary, ReasonCode::session_state, "UNLISTEN", true);
-    case Kw::declare: return declare(i, e);
-    case Kw::fetch: return session(Route::primary, ReasonCode::cursor, "FETCH");
-    case Kw::move: return session(Route::primary, ReasonCode::cursor, "MOVE");
-    case Kw::close: return session(Route::primary, ReasonCode::cursor, "CLOSE");
+    case Kw::listen:
+      return session(Route::primary, ReasonCode::listen, {}, true);
+    case Kw::unlisten:
+      return session(Route::primary, ReasonCode::session_state, "UNLISTEN", true);
+    case Kw::declare:
+      return declare(i, e);
+    case Kw::fetch:
+      return session(Route::primary, ReasonCode::cursor, "FETCH");
+    case Kw::move:
+      return session(Route::primary, ReasonCode::cursor, "MOVE");
+    case Kw::close:
+      return session(Route::primary, ReasonCode::cursor, "CLOSE");
     case Kw::wait:
       // PostgreSQL 18+: WAIT FOR LSN '...' only waits for replay on a standby.
       if (kw_at(i + 1, e) == Kw::for_ && i + 2 < e && iequals_ascii(toks_[i + 2].text, "lsn")) {
         return make(StatementKind::read, Route::replica, ReasonCode::wait_for_lsn);
       }
       return write(ReasonCode::unrecognized_statement);
-    default: return write(ReasonCode::unrecognized_statement);
+    default:
+      return write(ReasonCode::unrecognized_statement);
   }
 }
 
@@ -477,12 +538,15 @@ Verdict Analyzer::set(std::size_t i, std::size_t e) const {
     case Kw::none:
       if (i + 1 >= e) return write(ReasonCode::unrecognized_statement);
       break;
-    case Kw::transaction: return transaction("SET TRANSACTION");
-    case Kw::constraints: return transaction("SET CONSTRAINTS");
+    case Kw::transaction:
+      return transaction("SET TRANSACTION");
+    case Kw::constraints:
+      return transaction("SET CONSTRAINTS");
     case Kw::local:
       // Lasts until the end of the current transaction, which already pins its connection.
       return session(Route::primary, ReasonCode::session_state, "SET LOCAL");
-    default: break;
+    default:
+      break;
   }
   return session(Route::all, ReasonCode::session_state, "SET");
 }
@@ -521,7 +585,8 @@ Verdict Analyzer::begin(std::size_t i, std::size_t e, Kw kw) const {
   for (std::size_t j = i + 1; j + 1 < e; ++j) {
     if (kw_at(j, e) == Kw::read && kw_at(j + 1, e) == Kw::only) read_only = true;
   }
-  if (kw == Kw::start) return transaction(read_only ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
+  if (kw == Kw::start)
+    return transaction(read_only ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
   return transaction(read_only ? "BEGIN READ ONLY" : "BEGIN");
 }
 
@@ -531,19 +596,24 @@ Verdict Analyzer::end_transaction(std::size_t i, std::size_t e, Kw kw) const {
   switch (kw) {
     case Kw::commit:
       // Two-phase commit makes durable what another session wrote.
-      if (pg_ && kw_at(j, e) == Kw::prepared) return write(ReasonCode::write_statement, "COMMIT PREPARED");
+      if (pg_ && kw_at(j, e) == Kw::prepared)
+        return write(ReasonCode::write_statement, "COMMIT PREPARED");
       return transaction("COMMIT");
     case Kw::rollback:
       if (pg_ && kw_at(j, e) == Kw::prepared) {
         return write(ReasonCode::write_statement, "ROLLBACK PREPARED");
       }
       return transaction(kw_at(j, e) == Kw::to ? "ROLLBACK TO" : "ROLLBACK");
-    case Kw::end: return transaction("END");
+    case Kw::end:
+      return transaction("END");
     case Kw::abort:
       return pg_ ? transaction("ABORT") : write(ReasonCode::unrecognized_statement);
-    case Kw::savepoint: return transaction("SAVEPOINT");
-    case Kw::release: return transaction("RELEASE");
-    default: return write(ReasonCode::unrecognized_statement);
+    case Kw::savepoint:
+      return transaction("SAVEPOINT");
+    case Kw::release:
+      return transaction("RELEASE");
+    default:
+      return write(ReasonCode::unrecognized_statement);
   }
 }
 
@@ -555,8 +625,8 @@ Verdict Analyzer::pragma(std::size_t i, std::size_t e) const {
   if (kind_at(j + 1, e, TokenKind::dot)) j += 2;
   if (j >= e || !is_name_token(toks_[j])) return write(ReasonCode::unrecognized_statement);
   const Tok& name = toks_[j];
-  const bool has_value =
-      kind_at(j + 1, e, TokenKind::lparen) || (kind_at(j + 1, e, TokenKind::op) && toks_[j + 1].text == "=");
+  const bool has_value = kind_at(j + 1, e, TokenKind::lparen) ||
+                         (kind_at(j + 1, e, TokenKind::op) && toks_[j + 1].text == "=");
   char buf[64];
   std::size_t len = 0;
   const Pragma* kind = fold_name(name.text, true, buf, sizeof buf, len)
@@ -601,8 +671,8 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
     switch (t.kind) {
       case TokenKind::lparen: {
         const bool name_before = prev != nullptr && is_name_token(*prev);
-        const bool cte = in_with && prev != nullptr &&
-                         (prev->kw == Kw::as || prev->kw == Kw::materialized);
+        const bool cte =
+            in_with && prev != nullptr && (prev->kw == Kw::as || prev->kw == Kw::materialized);
         if (in_with && !cte && !name_before) with_lists &= ~bit(depth);  // (SELECT ...) main
         if (name_before) {
           // WITH x(a) AS, ..., y(b) AS: a CTE name with column names, not a call.
@@ -636,8 +706,13 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
               with_lists |= bit(depth);
             }
             break;
-          case Kw::select: case Kw::values: case Kw::table: case Kw::insert: case Kw::update:
-          case Kw::delete_: case Kw::merge:
+          case Kw::select:
+          case Kw::values:
+          case Kw::table:
+          case Kw::insert:
+          case Kw::update:
+          case Kw::delete_:
+          case Kw::merge:
             with_lists &= ~bit(depth);  // the main statement of a WITH starts here
             break;
           default:
@@ -703,7 +778,8 @@ void Analyzer::on_word(std::size_t b, std::size_t i, std::size_t e, int depth, b
         v.temp_ref = true;
         v.pins = true;
       }
-      raise(v, StatementKind::write, Route::primary, Reason{ReasonCode::select_into, {}, {}, false});
+      raise(v, StatementKind::write, Route::primary,
+            Reason{ReasonCode::select_into, {}, {}, false});
       break;
     }
     case Kw::insert:
@@ -717,8 +793,8 @@ void Analyzer::on_word(std::size_t b, std::size_t i, std::size_t e, int depth, b
   }
 }
 
-void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int depth,
-                           bool cte_paren, Verdict& v) const {
+void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int depth, bool cte_paren,
+                           Verdict& v) const {
   const Tok* prev = i > b ? &toks_[i - 1] : nullptr;
   // A qualified name (`t.update`, `update.x`), an alias (`AS delete`), or FOR [NO KEY] UPDATE,
   // which the FOR rule has already seen.
@@ -819,10 +895,25 @@ bool Analyzer::in_group_by_list(std::size_t b, std::size_t comma) const noexcept
     if (depth > 0 || t.kind == TokenKind::comma) continue;
     if (t.kw == Kw::by) return i > b && toks_[i - 1].kw == Kw::group;
     switch (t.kw) {
-      case Kw::select: case Kw::from: case Kw::where: case Kw::having: case Kw::window:
-      case Kw::order: case Kw::limit: case Kw::offset: case Kw::fetch: case Kw::for_:
-      case Kw::union_: case Kw::intersect: case Kw::except: case Kw::returning: case Kw::on:
-      case Kw::using_: case Kw::into: case Kw::with: case Kw::values:
+      case Kw::select:
+      case Kw::from:
+      case Kw::where:
+      case Kw::having:
+      case Kw::window:
+      case Kw::order:
+      case Kw::limit:
+      case Kw::offset:
+      case Kw::fetch:
+      case Kw::for_:
+      case Kw::union_:
+      case Kw::intersect:
+      case Kw::except:
+      case Kw::returning:
+      case Kw::on:
+      case Kw::using_:
+      case Kw::into:
+      case Kw::with:
+      case Kw::values:
         return false;
       default:
         break;
@@ -902,7 +993,8 @@ void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e, bool c
   // [catalog.][schema.]name (
   std::size_t first = name;
   std::string_view schema;
-  if (first >= b + 2 && toks_[first - 1].kind == TokenKind::dot && is_name_token(toks_[first - 2])) {
+  if (first >= b + 2 && toks_[first - 1].kind == TokenKind::dot &&
+      is_name_token(toks_[first - 2])) {
     schema = toks_[first - 2].text;
     first -= 2;
     if (first >= b + 2 && toks_[first - 1].kind == TokenKind::dot &&
@@ -914,10 +1006,10 @@ void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e, bool c
   bool known = false;
   const Fn fn = lookup_function(schema, toks_[name].text, known);
   if (known && fn == Fn::read) return;
-  const Reason reason{known ? (fn == Fn::session ? ReasonCode::session_function
-                                                 : ReasonCode::side_effect_function)
-                            : ReasonCode::unknown_function,
-                      toks_[name].text, schema, true};
+  const Reason reason{
+      known ? (fn == Fn::session ? ReasonCode::session_function : ReasonCode::side_effect_function)
+            : ReasonCode::unknown_function,
+      toks_[name].text, schema, true};
   if (known && fn == Fn::session) {
     v.pins = true;
     raise(v, StatementKind::session_state, Route::primary, reason);
@@ -996,9 +1088,13 @@ Classification render(const Combined& c, Dialect dialect) {
   out.code = v.reason.code;
   out.pins = v.pins || v.temp_ref;
   switch (v.kind) {
-    case StatementKind::read: out.route = Route::replica; break;
+    case StatementKind::read:
+      out.route = Route::replica;
+      break;
     case StatementKind::write:
-    case StatementKind::transaction_control: out.route = Route::primary; break;
+    case StatementKind::transaction_control:
+      out.route = Route::primary;
+      break;
     case StatementKind::session_state:
       out.route = out.pins ? Route::primary : v.route;
       break;
@@ -1091,61 +1187,104 @@ StatementClassifier& mutable_default_classifier(Dialect dialect) {
 
 std::string_view to_string(ReasonCode code) noexcept {
   switch (code) {
-    case ReasonCode::empty: return "EMPTY";
-    case ReasonCode::select: return "SELECT";
-    case ReasonCode::with: return "WITH";
-    case ReasonCode::values: return "VALUES";
-    case ReasonCode::table: return "TABLE";
-    case ReasonCode::show: return "SHOW";
-    case ReasonCode::explain: return "EXPLAIN";
-    case ReasonCode::explain_analyze: return "EXPLAIN_ANALYZE";
-    case ReasonCode::copy_to_stdout: return "COPY_TO_STDOUT";
-    case ReasonCode::pragma_read: return "PRAGMA_READ";
-    case ReasonCode::wait_for_lsn: return "WAIT_FOR_LSN";
-    case ReasonCode::locking_clause: return "LOCKING_CLAUSE";
-    case ReasonCode::select_into: return "SELECT_INTO";
-    case ReasonCode::dml_in_cte: return "DML_IN_CTE";
-    case ReasonCode::dml_in_subquery: return "DML_IN_SUBQUERY";
-    case ReasonCode::dml_keyword: return "DML_KEYWORD";
-    case ReasonCode::side_effect_function: return "SIDE_EFFECT_FUNCTION";
-    case ReasonCode::unknown_function: return "UNKNOWN_FUNCTION";
-    case ReasonCode::explain_analyze_write: return "EXPLAIN_ANALYZE_WRITE";
-    case ReasonCode::copy_from: return "COPY_FROM";
-    case ReasonCode::copy_to_file: return "COPY_TO_FILE";
-    case ReasonCode::write_statement: return "WRITE_STATEMENT";
-    case ReasonCode::temp_table: return "TEMP_TABLE";
-    case ReasonCode::unterminated: return "UNTERMINATED";
-    case ReasonCode::nul_byte: return "NUL_BYTE";
-    case ReasonCode::unbalanced_parentheses: return "UNBALANCED_PARENTHESES";
-    case ReasonCode::unrecognized_statement: return "UNRECOGNIZED_STATEMENT";
-    case ReasonCode::execute: return "EXECUTE";
-    case ReasonCode::pragma_write: return "PRAGMA_WRITE";
-    case ReasonCode::unknown_pragma: return "UNKNOWN_PRAGMA";
-    case ReasonCode::session_state: return "SESSION_STATE";
-    case ReasonCode::listen: return "LISTEN";
-    case ReasonCode::cursor_with_hold: return "CURSOR_WITH_HOLD";
-    case ReasonCode::cursor: return "CURSOR";
-    case ReasonCode::session_function: return "SESSION_FUNCTION";
-    case ReasonCode::transaction_control: return "TRANSACTION_CONTROL";
+    case ReasonCode::empty:
+      return "EMPTY";
+    case ReasonCode::select:
+      return "SELECT";
+    case ReasonCode::with:
+      return "WITH";
+    case ReasonCode::values:
+      return "VALUES";
+    case ReasonCode::table:
+      return "TABLE";
+    case ReasonCode::show:
+      return "SHOW";
+    case ReasonCode::explain:
+      return "EXPLAIN";
+    case ReasonCode::explain_analyze:
+      return "EXPLAIN_ANALYZE";
+    case ReasonCode::copy_to_stdout:
+      return "COPY_TO_STDOUT";
+    case ReasonCode::pragma_read:
+      return "PRAGMA_READ";
+    case ReasonCode::wait_for_lsn:
+      return "WAIT_FOR_LSN";
+    case ReasonCode::locking_clause:
+      return "LOCKING_CLAUSE";
+    case ReasonCode::select_into:
+      return "SELECT_INTO";
+    case ReasonCode::dml_in_cte:
+      return "DML_IN_CTE";
+    case ReasonCode::dml_in_subquery:
+      return "DML_IN_SUBQUERY";
+    case ReasonCode::dml_keyword:
+      return "DML_KEYWORD";
+    case ReasonCode::side_effect_function:
+      return "SIDE_EFFECT_FUNCTION";
+    case ReasonCode::unknown_function:
+      return "UNKNOWN_FUNCTION";
+    case ReasonCode::explain_analyze_write:
+      return "EXPLAIN_ANALYZE_WRITE";
+    case ReasonCode::copy_from:
+      return "COPY_FROM";
+    case ReasonCode::copy_to_file:
+      return "COPY_TO_FILE";
+    case ReasonCode::write_statement:
+      return "WRITE_STATEMENT";
+    case ReasonCode::temp_table:
+      return "TEMP_TABLE";
+    case ReasonCode::unterminated:
+      return "UNTERMINATED";
+    case ReasonCode::nul_byte:
+      return "NUL_BYTE";
+    case ReasonCode::unbalanced_parentheses:
+      return "UNBALANCED_PARENTHESES";
+    case ReasonCode::unrecognized_statement:
+      return "UNRECOGNIZED_STATEMENT";
+    case ReasonCode::execute:
+      return "EXECUTE";
+    case ReasonCode::pragma_write:
+      return "PRAGMA_WRITE";
+    case ReasonCode::unknown_pragma:
+      return "UNKNOWN_PRAGMA";
+    case ReasonCode::session_state:
+      return "SESSION_STATE";
+    case ReasonCode::listen:
+      return "LISTEN";
+    case ReasonCode::cursor_with_hold:
+      return "CURSOR_WITH_HOLD";
+    case ReasonCode::cursor:
+      return "CURSOR";
+    case ReasonCode::session_function:
+      return "SESSION_FUNCTION";
+    case ReasonCode::transaction_control:
+      return "TRANSACTION_CONTROL";
   }
   return "UNKNOWN";
 }
 
 std::string_view to_string(StatementKind kind) noexcept {
   switch (kind) {
-    case StatementKind::read: return "read";
-    case StatementKind::write: return "write";
-    case StatementKind::session_state: return "session_state";
-    case StatementKind::transaction_control: return "transaction_control";
+    case StatementKind::read:
+      return "read";
+    case StatementKind::write:
+      return "write";
+    case StatementKind::session_state:
+      return "session_state";
+    case StatementKind::transaction_control:
+      return "transaction_control";
   }
   return "unknown";
 }
 
 std::string_view to_string(Route route) noexcept {
   switch (route) {
-    case Route::replica: return "replica";
-    case Route::primary: return "primary";
-    case Route::all: return "all";
+    case Route::replica:
+      return "replica";
+    case Route::primary:
+      return "primary";
+    case Route::all:
+      return "all";
   }
   return "unknown";
 }

@@ -13,8 +13,12 @@ using sql::Route;
 using sql::StatementKind;
 
 namespace {
-sql::Classification pg(std::string_view text) { return sql::classify(Dialect::postgresql, text); }
-sql::Classification lite(std::string_view text) { return sql::classify(Dialect::sqlite3, text); }
+sql::Classification pg(std::string_view text) {
+  return sql::classify(Dialect::postgresql, text);
+}
+sql::Classification lite(std::string_view text) {
+  return sql::classify(Dialect::sqlite3, text);
+}
 }  // namespace
 
 TEST_CASE("reads go to a replica, writes to the primary") {
@@ -185,7 +189,9 @@ TEST_CASE("ASCII-only case folding: no locale tricks") {
   CHECK(c.is_write());
   CHECK(c.reason == "UNRECOGNIZED_STATEMENT");
   // U+017F (long s) is not s.
-  CHECK(pg("\xC5\xBF" "ELECT 1").is_write());
+  CHECK(pg("\xC5\xBF"
+           "ELECT 1")
+            .is_write());
 }
 
 TEST_CASE("decision cache: keyed by classifier and exact text, survives eviction") {

@@ -118,7 +118,7 @@ class StatementClassifier {
 
  private:
   Dialect dialect_;
-  std::uint64_t id_;                           // identifies this instance in the cache
+  std::uint64_t id_;                          // identifies this instance in the cache
   std::atomic<std::uint64_t> generation_{0};  // bumped by each registration
   mutable std::shared_mutex mutex_;
   std::set<std::string, std::less<>> read_only_functions_;
