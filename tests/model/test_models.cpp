@@ -109,7 +109,7 @@ void create_tables(const Ddl (&tables)[N], bool pg) {
     std::string ddl = pg ? t.postgresql : t.sqlite;
     const auto name_start = ddl.find("TABLE ") + 6;
     const auto table = ddl.substr(name_start, ddl.find(' ', name_start) - name_start);
-    Klass::execute("DROP TABLE IF EXISTS " + table);
+    if (!pg) Klass::execute("DROP TABLE IF EXISTS " + table);  // PostgreSQL databases are fresh
     Klass::execute(ddl);
   }
 }
