@@ -5,6 +5,7 @@
 namespace ctx_test {
 
 void establish_sqlite() {
+  register_classes();
   sy::clear_connected_to_stack();
   sy::establish(sqlite_configs(), "test");
   for (auto* k : {&base(), &animals(), &meow(), &writer_only()})

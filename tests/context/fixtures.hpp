@@ -51,6 +51,13 @@ inline sy::ConnectionClass& loose() {
 }
 inline sy::ConnectionClass& base() { return sy::ConnectionClass::base(); }
 
+// Registers every class above (they are created on first use; the pool resolver finds classes
+// by name).
+inline void register_classes() {
+  (void)animals(), (void)meow(), (void)sharded(), (void)writer_only(), (void)dog(), (void)cat(),
+      (void)loose();
+}
+
 // SQLite: every writer has its own file and every replica is `replica: true` on the writer's
 // file (opened read-only).
 inline sy::DatabaseConfigurations sqlite_configs() {
