@@ -217,7 +217,9 @@ std::optional<WalToken> QueryingReplicaPositionSource::replay_position(Connectio
     Lease lease = replica.lease();
     auto identity = identity_on(replica, *lease);
     if (!identity) return std::nullopt;
-    auto row = probe(*lease, "SELECT pg_last_wal_replay_lsn()::text");  // NULL on a primary
+    auto row = probe(*lease,
+                     "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                     "ELSE pg_current_wal_insert_lsn() END)::text");
     auto token = token_from(*identity, row);
     instrument::emit(instrument::Event{
         "read_your_writes.replica_probe",
@@ -227,6 +229,10 @@ std::optional<WalToken> QueryingReplicaPositionSource::replay_position(Connectio
   } catch (const Error&) {
     return std::nullopt;
   }
+}
+
+std::optional<ClusterIdentity> ReplicaPositionSource::cluster(ConnectionPool& replica) {
+  return cluster_identity(replica);
 }
 
 ReplicaPositionSource& default_replica_position_source() {
@@ -246,6 +252,13 @@ ReplicaFreshness replica_freshness(ConnectionPool& replica, const WalTokens& tok
                                    std::vector<std::uint64_t>* passed,
                                    std::vector<std::uint64_t>* stale) {
   if (tokens.empty()) return ReplicaFreshness::caught_up;
+  // No token for this replica's cluster: nothing to wait for, no round trip.
+  try {
+    if (auto cluster = source.cluster(replica); cluster && !tokens.find(cluster->system_identifier))
+      return ReplicaFreshness::caught_up;
+  } catch (const Error&) {
+    return ReplicaFreshness::unknown;
+  }
   auto position = source.replay_position(replica);
   if (!position) return ReplicaFreshness::unknown;
   const WalToken* token = tokens.find(position->cluster.system_identifier);

@@ -231,6 +231,10 @@ void clear_connected_to_stack();
 // statement through here; proxy-mode routing replaces the pool choice (see routing/).
 Result execute(const ConnectionClass& klass, std::string_view sql, std::span<const Value> binds,
                const ExecOptions& options = {});
+inline Result execute(const ConnectionClass& klass, std::string_view sql,
+                      std::initializer_list<Value> binds = {}, const ExecOptions& options = {}) {
+  return execute(klass, sql, std::span<const Value>(binds.begin(), binds.size()), options);
+}
 
 // Proxy routing hook: given the class and SQL, returns the lease to run it on (or an empty lease
 // to use the default choice). Installed by the routing layer.

@@ -93,13 +93,18 @@ void forget_cluster_identities();
 std::optional<WalToken> capture_primary_position(ConnectionPool& pool);
 
 // Where a replica stands. The default source asks the replica (one round trip:
-// `pg_last_wal_replay_lsn()`); the routing layer may install a cached prober instead.
+// `pg_last_wal_replay_lsn()`, or the insert position when the server is not in recovery, e.g. a
+// promoted standby or a read-only session on a primary); the routing layer may install a cached
+// prober instead.
 class ReplicaPositionSource {
  public:
   virtual ~ReplicaPositionSource() = default;
   // The replayed position of the server behind `replica`, tagged with its cluster identity;
   // nullopt when it cannot be known (not PostgreSQL, not a standby, unreachable).
   virtual std::optional<WalToken> replay_position(ConnectionPool& replica) = 0;
+  // The cluster behind `replica` (default: cluster_identity(replica), cached per pool). Lets a
+  // caller skip the position round trip when no token concerns that cluster.
+  virtual std::optional<ClusterIdentity> cluster(ConnectionPool& replica);
 };
 
 class QueryingReplicaPositionSource final : public ReplicaPositionSource {
