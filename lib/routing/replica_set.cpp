@@ -360,6 +360,7 @@ void ReplicaSet::probe_loop() {
 
 void ReplicaSet::probe_now() {
   if (dialect_ != sql::Dialect::postgresql) return;
+  std::lock_guard lock(probe_mutex_);
   probe_primary();
   for (auto& r : replicas_) probe_replica(*r);
 }

@@ -162,6 +162,7 @@ class ReplicaSet {
   std::string primary_error_;
   void* primary_probe_conn_ = nullptr;  // PGconn*, probe thread only
 
+  std::mutex probe_mutex_;  // one probe round at a time (the thread, or probe_now())
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stop_ = false;
