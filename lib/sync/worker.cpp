@@ -418,9 +418,11 @@ struct Worker::Impl {
         const bool bury = attempts >= opt.max_attempts;
         for (std::size_t start = 0; start < ids.size(); start += kIdsPerStatement) {
           const std::size_t n = std::min(kIdsPerStatement, ids.size() - start);
-          std::vector<Value> binds{
-              Value{errors[k]}, Value{static_cast<std::int64_t>(retry_delay(attempts).count())}};
-          for (std::size_t i = 0; i < n; ++i) binds.push_back(Value{ids[start + i]});
+          std::vector<Value> binds;
+          binds.reserve(n + 2);
+          binds.emplace_back(errors[k]);
+          binds.emplace_back(static_cast<std::int64_t>(retry_delay(attempts).count()));
+          for (std::size_t i = 0; i < n; ++i) binds.emplace_back(ids[start + i]);
           src->execute(std::string("UPDATE ") + kOutboxTable +
                            " SET attempts = attempts + 1, last_error = $1, next_attempt_at = " +
                            now_ms_sql(src->dialect()) + " + $2, claimed_by = NULL, "
