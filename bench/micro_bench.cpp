@@ -2,9 +2,9 @@
 //
 //   micro_bench --corpus tests/sql/corpus.tsv [google benchmark flags]
 //
-// One benchmark per statement: classify/typical/N over the statements the ORM and its users send
+// One benchmark per statement (uncached: lexer + analysis; cached: the decision cache): classify/typical/{uncached,cached}/N over the statements the ORM and its users send
 // most (the model layer's renderings, transaction control), classify/corpus/N over every line
-// of the labelled tricky corpus. scripts/bench runs it with repetitions and random interleaving
+// of the labelled tricky corpus (uncached). scripts/bench runs it with repetitions and random interleaving
 // and sy_bench reads the per-statement medians from its JSON output.
 #include <benchmark/benchmark.h>
 #include <switchyard/sql/statement_classifier.hpp>
@@ -98,7 +98,16 @@ std::vector<Case> load_corpus(const std::string& path) {
   return cases;
 }
 
-void classify_one(benchmark::State& state, sql::Dialect dialect, const std::string* text) {
+// uncached: the lexer and the analysis (what a statement costs the first time it is seen);
+// cached: classify() on a statement seen before (the classifier's decision cache).
+void classify_uncached(benchmark::State& state, sql::Dialect dialect, const std::string* text) {
+  const auto& classifier = sql::default_classifier(dialect);
+  for (auto _ : state) {
+    auto c = classifier.classify_uncached(*text);
+    benchmark::DoNotOptimize(c);
+  }
+}
+void classify_cached(benchmark::State& state, sql::Dialect dialect, const std::string* text) {
   const auto& classifier = sql::default_classifier(dialect);
   for (auto _ : state) {
     auto c = classifier.classify(*text);
@@ -125,12 +134,15 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  for (std::size_t i = 0; i < typical().size(); ++i)
-    benchmark::RegisterBenchmark(("classify/typical/" + std::to_string(i)).c_str(), classify_one,
-                                 sql::Dialect::postgresql, &typical()[i]);
+  for (std::size_t i = 0; i < typical().size(); ++i) {
+    benchmark::RegisterBenchmark(("classify/typical/uncached/" + std::to_string(i)).c_str(),
+                                 classify_uncached, sql::Dialect::postgresql, &typical()[i]);
+    benchmark::RegisterBenchmark(("classify/typical/cached/" + std::to_string(i)).c_str(),
+                                 classify_cached, sql::Dialect::postgresql, &typical()[i]);
+  }
   for (std::size_t i = 0; i < corpus.size(); ++i)
-    benchmark::RegisterBenchmark(("classify/corpus/" + std::to_string(i)).c_str(), classify_one,
-                                 corpus[i].dialect, &corpus[i].sql);
+    benchmark::RegisterBenchmark(("classify/corpus/uncached/" + std::to_string(i)).c_str(),
+                                 classify_uncached, corpus[i].dialect, &corpus[i].sql);
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
   if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;

@@ -46,6 +46,17 @@ struct ProxyRecord : sy::Base<ProxyRecord> {
   static inline const auto connection = sy::connects_to({.writing = "bench_proxy"});
 };
 
+// Read-your-writes (figure 6): the same primary and standby in proxy mode, stickiness by the
+// 2-second time window (Rails' default) and by WAL position.
+struct RywTimeRecord : sy::Base<RywTimeRecord> {
+  static constexpr auto class_name = "RywTimeRecord";
+  static inline const auto connection = sy::connects_to({.writing = "ryw_time"});
+};
+struct RywWalRecord : sy::Base<RywWalRecord> {
+  static constexpr auto class_name = "RywWalRecord";
+  static inline const auto connection = sy::connects_to({.writing = "ryw_wal"});
+};
+
 template <typename Parent>
 struct DogOf : sy::Model<DogOf<Parent>, Parent> {
   static constexpr auto table = "dogs";

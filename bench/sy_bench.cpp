@@ -39,9 +39,16 @@ sy::DatabaseConfigurations bench_configs(const Env& env) {
   proxy["adapter"] = "postgresql_proxy";
   proxy["replicas"] = nlohmann::json::array({"bench_replica"});
   e["bench_proxy"] = proxy;
+  for (const char* mode : {"time", "wal"}) {
+    auto ryw = proxy;
+    ryw["stickiness"] = mode;
+    ryw["proxy_delay"] = 2;  // seconds: Rails' default window
+    e[std::string("ryw_") + mode] = ryw;
+  }
 #else
   e["bench_proxy"] = env.config(env.primary);  // unused until proxy mode lands
 #endif
+  e["sync_target"] = env.config(env.second);
   nlohmann::ordered_json tree;
   tree["bench"] = e;
   return sy::DatabaseConfigurations(tree, "sy_bench", "bench");
@@ -59,7 +66,12 @@ void setup_databases(const Env& env) {
               std::to_string(kDogs) +
               ") g;"
               "ANALYZE dogs;"
-              "CREATE TABLE ryw_users (id integer PRIMARY KEY, v bigint NOT NULL);");
+              "CREATE TABLE ryw_users (id integer PRIMARY KEY, v bigint NOT NULL);"
+              "CREATE TABLE sync_src (id bigserial PRIMARY KEY, name text NOT NULL, age integer);"
+              "CREATE TABLE backfill_src (id bigint PRIMARY KEY, name text NOT NULL, age integer);");
+  pg_exec(env.conninfo(env.second),
+          "CREATE TABLE sync_src (id bigint PRIMARY KEY, name text NOT NULL, age integer);"
+          "CREATE TABLE backfill_src (id bigint PRIMARY KEY, name text NOT NULL, age integer);");
   wait_catchup(env);
 }
 
