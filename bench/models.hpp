@@ -19,6 +19,7 @@
 #if __has_include(<switchyard/sync/worker.hpp>) && __has_include(<switchyard/sync/backfill.hpp>)
 #define SY_BENCH_HAVE_SYNC 1
 #include <switchyard/sync/backfill.hpp>
+#include <switchyard/sync/outbox.hpp>
 #include <switchyard/sync/worker.hpp>
 #else
 #define SY_BENCH_HAVE_SYNC 0
