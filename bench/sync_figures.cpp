@@ -220,6 +220,7 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
     std::vector<double> sy_rate, copy_rate;
     bool used_copy = true;
     std::int64_t rows_copied_mismatch = 0;
+    std::size_t backfill_batches = 0;
     const int rounds = 3;
     for (int r = 0; r < rounds; ++r) {
       for (int k = 0; k < 2; ++k) {
@@ -235,6 +236,7 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
                                      ", inserted " + std::to_string(res.rows_inserted) + ", batches " +
                                      std::to_string(res.batches) + ")");
           if (res.rows_copied != n) rows_copied_mismatch = res.rows_copied;
+          backfill_batches = res.batches;
           used_copy = used_copy && res.used_copy;
           sy_rate.push_back(static_cast<double>(n) / s);
         } else {
@@ -250,7 +252,7 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
     f.baseline_value = median(copy_rate);
     f.target = "ratio >= 0.50";
     f.note = std::to_string(n) + " rows, batch 5000" + (used_copy ? ", COPY path" : ", row path");
-    f.detail = {{"switchyard_by_round", sy_rate}, {"copy_by_round", copy_rate}};
+    f.detail = {{"switchyard_by_round", sy_rate}, {"copy_by_round", copy_rate}, {"batches", backfill_batches}};
     if (rows_copied_mismatch != 0) {
       f.detail["reported_rows_copied"] = rows_copied_mismatch;
       f.note += "; BackfillResult::rows_copied reported " + std::to_string(rows_copied_mismatch) +
