@@ -49,8 +49,8 @@ struct Dog : sy::Model<Dog, AnimalsRecord> {
     v.numericality(&Dog::age, {.greater_than_or_equal_to = 0, .allow_nil = true});
   }
   static void callbacks(sy::Callbacks<Dog>& on) {
-    on.after_commit([](Dog& d) { std::cout << "  -> after_commit: " << d.name << " is safe on disk\n"; });
-    on.after_rollback([](Dog& d) { std::cout << "  -> after_rollback: " << d.name << " was never saved\n"; });
+    on.after_commit([](Dog& d) { std::cout << "  -> after_commit: " << d.name << " (committed)\n"; });
+    on.after_rollback([](Dog& d) { std::cout << "  -> after_rollback: " << d.name << " (rolled back)\n"; });
   }
 };
 
@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
       return Dog::where("age > ?", 2).order("name").all();
     });
     for (const auto& d : old) std::cout << "  " << d.name << " (" << *d.age << ")\n";
-    std::cout << "  dogs of " << ada.name << ": " << Dog::where(&Dog::owner_id, ada.id).count() << "\n";
+    const auto owned = Dog::where(&Dog::owner_id, ada.id).count();  // writing role again
+    std::cout << "  dogs of " << ada.name << ": " << owned << "\n";
 
     section("Update only what changed");
     rex.age = 4;
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
       Dog::create({.name = "Ghost", .owner_id = 0});
       throw sy::Rollback{};
     });
-    std::cout << "  Ghost exists? " << std::boolalpha << Dog::where(&Dog::name, "Ghost").exists() << "\n";
+    const bool ghost = Dog::where(&Dog::name, "Ghost").exists();
+    std::cout << "  Ghost exists? " << std::boolalpha << ghost << "\n";
 
     section("Two databases, two independent transactions");
     Person::transaction([&] {
@@ -121,7 +123,8 @@ int main(int argc, char** argv) {
     });
 
     section("Attributes as JSON");
-    std::cout << "  " << nlohmann::json(Dog::find(rex.id)).dump() << "\n";
+    const nlohmann::json attributes = Dog::find(rex.id);
+    std::cout << "  " << attributes.dump() << "\n";
 
     section("Destroy");
     rex.destroy();
@@ -130,8 +133,9 @@ int main(int argc, char** argv) {
     } catch (const sy::RecordNotFound& e) {
       std::cout << "  " << e.what() << "\n";
     }
-    std::cout << "  remaining: ";
-    for (const auto& name : Dog::order("name").pluck(&Dog::name)) std::cout << name << " ";
+    const auto names = Dog::order("name").pluck(&Dog::name);
+    std::cout << "  remaining:";
+    for (const auto& name : names) std::cout << " " << name;
     std::cout << "\n";
   } catch (const std::exception& e) {
     std::cerr << "demo failed: " << e.what() << "\n";
