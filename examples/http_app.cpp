@@ -6,7 +6,7 @@
 //                                    hot standby), WAL-position resolver
 //   http_app --port 8080 --time      choose the port / force the time-window resolver
 //
-//   curl -c jar -b jar -X POST 'http://127.0.0.1:8080/dogs?name=Rex'
+//   curl -c jar -b jar -d '' 'http://127.0.0.1:8080/dogs?name=Rex'
 //   curl -c jar -b jar 'http://127.0.0.1:8080/dogs'
 //
 // At start it shows the two halves of role switching: a read in a reading scope, and a write in
