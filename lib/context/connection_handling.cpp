@@ -37,6 +37,7 @@ struct Established {
 std::mutex established_mutex;
 Established established;
 StatementRouter statement_router;
+StatementExecutor statement_executor;
 
 std::shared_ptr<ConnectionPool> resolve_pool(ConnectionHandler& handler, const PoolKey& key) {
   Established e;
@@ -232,9 +233,16 @@ void clear_connected_to_stack() {
 }
 
 void set_statement_router(StatementRouter router) { statement_router = std::move(router); }
+void set_statement_executor(StatementExecutor executor) {
+  statement_executor = std::move(executor);
+}
 
 Result execute(const ConnectionClass& klass, std::string_view sql, std::span<const Value> binds,
                const ExecOptions& options) {
+  if (statement_executor) {
+    if (std::optional<Result> done = statement_executor(klass, sql, binds, options))
+      return std::move(*done);
+  }
   if (statement_router) {
     std::string reason;
     if (Lease routed = statement_router(klass, sql, reason)) {

@@ -254,4 +254,12 @@ using StatementRouter = std::function<Lease(const ConnectionClass&, std::string_
                                             std::string& route_reason)>;
 void set_statement_router(StatementRouter router);
 
+// Full statement interception, consulted before the router: runs the statement itself (the
+// routing layer needs to retry a read elsewhere and to act after a commit) and returns its
+// result, or returns nullopt to leave the statement to the router / the default choice.
+using StatementExecutor = std::function<std::optional<Result>(
+    const ConnectionClass&, std::string_view sql, std::span<const Value> binds,
+    const ExecOptions& options)>;
+void set_statement_executor(StatementExecutor executor);
+
 }  // namespace switchyard
