@@ -440,7 +440,8 @@ class Model {
     const auto now = detail::now_timestamp();
     detail::for_each_field<T>([&](auto i, const auto& field) {
       auto& value = record.*field.pointer;
-      if ((info.created_at == i && detail::timestamp_unset(value)) || info.updated_at == i)
+      // Rails: a timestamp given by the caller is kept (a copied record keeps its own).
+      if ((info.created_at == i || info.updated_at == i) && detail::timestamp_unset(value))
         detail::set_now(value, now);
     });
     const auto values = detail::values_of(record);

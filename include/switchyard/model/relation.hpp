@@ -31,6 +31,23 @@
 namespace switchyard {
 
 enum class Direction { asc, desc };
+
+// A strict order of Values (NULL first, then by type, then by value), for maps keyed by Value.
+struct ValueLess {
+  bool operator()(const Value& a, const Value& b) const {
+    if (a.index() != b.index()) return a.index() < b.index();
+    if (is_null(a)) return false;
+    return std::visit(
+        [&](const auto& x) {
+          using X = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<X, std::nullptr_t>)
+            return false;
+          else
+            return x < std::get<X>(b);
+        },
+        a);
+  }
+};
 inline constexpr Direction asc = Direction::asc;
 inline constexpr Direction desc = Direction::desc;
 
@@ -281,11 +298,11 @@ class Relation {
     return r.empty() ? 0 : std::get<std::int64_t>(r.rows[0][0]);
   }
   // GROUP BY one column: value -> number of rows.
-  std::map<Value, std::int64_t> grouped_count() const {
+  std::map<Value, std::int64_t, ValueLess> grouped_count() const {
     if (query_.group.size() != 1)
       throw ArgumentError("grouped_count() needs exactly one group() column");
     Result r = run(sql::render_count(query_, dialect()), info().count_event);
-    std::map<Value, std::int64_t> out;
+    std::map<Value, std::int64_t, ValueLess> out;
     for (const auto& row : r.rows) out[row[0]] = std::get<std::int64_t>(row[1]);
     return out;
   }
@@ -309,9 +326,10 @@ class Relation {
       std::vector<std::tuple<M, member_t<More>...>> out;
       out.reserve(r.rows.size());
       for (const auto& row : r.rows) {
-        std::size_t i = 0;
-        out.push_back(std::tuple<M, member_t<More>...>{convert<M>(member, row[i++]),
-                                                        convert<member_t<More>>(more, row[i++])...});
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+          out.push_back(std::tuple<M, member_t<More>...>{
+              convert<M>(member, row[0]), convert<member_t<More>>(more, row[I + 1])...});
+        }(std::index_sequence_for<More...>{});
       }
       return out;
     }
