@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace switchyard {
@@ -79,10 +80,16 @@ class EntryResolver {
   }
 
  private:
-  Location at(const Entry& entry, const std::string& key) const {
-    Location where{source_, env_, entry.name, key, 0, 0};
+  // Keys whose value came from a URL, and which URL: errors say so and point at the url line.
+  using UrlKeys = std::map<std::string, std::string>;
+
+  Location at(const Entry& entry, const std::string& key, const UrlKeys& from_url = {}) const {
+    Location where{source_, env_, entry.name, key, "", 0, 0};
+    auto via = from_url.find(key);
+    if (via != from_url.end()) where.via = via->second;
     if (!marks_) return where;
-    auto [line, column] = marks_->find(entry.pointer + "/" + key);
+    auto marked = via == from_url.end() ? key : std::string("url");
+    auto [line, column] = marks_->find(entry.pointer + "/" + marked);
     if (line == 0) std::tie(line, column) = marks_->find(entry.pointer);
     where.line = line, where.column = column;
     return where;
@@ -103,20 +110,28 @@ class EntryResolver {
       settings["url"] = *env_url;
       source = source.empty() ? var : source + " + " + var;
     }
-    if (settings.contains("url") && !settings["url"].is_null())
-      merge_url(settings, env_url ? var : detail::describe(at(entry, "url")), entry, secrets);
+    UrlKeys from_url;
+    if (settings.contains("url") && !settings["url"].is_null()) {
+      auto where = env_url ? var : detail::describe(at(entry, "url"));
+      for (const auto& key : merge_url(settings, where, entry, secrets))
+        from_url[key] = env_url ? var : "url";
+    }
 
-    auto valid = detail::validate_settings(settings, [&](const std::string& key) { return at(entry, key); });
+    auto valid = detail::validate_settings(
+        settings, [&](const std::string& key) { return at(entry, key, from_url); });
     return DatabaseConfig(env_, entry.name, nlohmann::json(valid), source);
   }
 
-  void merge_url(ordered_json& settings, const std::string& where, const Entry& entry,
-                 std::vector<std::string>& secrets) const {
+  // Returns the keys the URL set.
+  std::vector<std::string> merge_url(ordered_json& settings, const std::string& where,
+                                     const Entry& entry, std::vector<std::string>& secrets) const {
     if (!settings["url"].is_string())
       detail::fail(at(entry, "url"), "expected a database URL string");
     auto parts = parse_database_url(settings["url"].get<std::string>(), where);
     if (parts.contains("password")) secrets.push_back(parts["password"].get<std::string>());
-    for (auto& [key, value] : parts.items()) settings[key] = value;
+    std::vector<std::string> keys;
+    for (auto& [key, value] : parts.items()) settings[key] = value, keys.push_back(key);
+    return keys;
   }
 
   std::string source_;
@@ -136,6 +151,11 @@ std::vector<Entry> entries_of(const std::string& env, const ordered_json& value,
   std::vector<Entry> out;
   for (const auto& [name, settings] : value.items()) out.push_back(Entry{name, settings, pointer + "/" + name});
   return out;
+}
+
+std::string suggestion(const std::string& name, const std::vector<std::string>& names) {
+  auto best = detail::closest(name, names);
+  return best ? "\n\n  Did you mean `" + *best + "`?" : "";
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -192,7 +212,7 @@ std::string DatabaseConfigurations::current_env() {
 }
 
 void DatabaseConfigurations::build(const nlohmann::ordered_json& tree, const detail::SourceMarks* marks) {
-  Location top{source_, "", "", "", 0, 0};
+  Location top{source_, "", "", "", "", 0, 0};
   if (tree.is_null()) detail::fail(top, "the configuration is empty (expected environments such as development:)");
   if (!tree.is_object()) detail::fail(top, "expected a mapping of environments at the top level");
 
@@ -200,7 +220,7 @@ void DatabaseConfigurations::build(const nlohmann::ordered_json& tree, const det
     Environment env{env_name, {}, {}, nullptr};
     EntryResolver resolver(source_, env_name, marks, env_name == env_);
     try {
-      Location where{source_, env_name, "", "", 0, 0};
+      Location where{source_, env_name, "", "", "", 0, 0};
       if (marks) std::tie(where.line, where.column) = marks->find("/" + env_name);
       auto entries = entries_of(env_name, value, where);
       for (const auto& entry : entries) env.database_names.push_back(entry.name);
@@ -289,7 +309,7 @@ DatabaseConfig DatabaseConfigurations::resolve(const std::string& name) const {
                             "'; available: " + join(env.database_names) + "\nThe `" + name +
                             "` database is not configured for the `" + env_ +
                             "` environment.\n\n  Available database configurations are:\n" +
-                            available_summary() + detail::did_you_mean(name, env.database_names));
+                            available_summary() + suggestion(name, env.database_names));
 }
 
 std::optional<DatabaseConfig> DatabaseConfigurations::primary(const std::string& env) const {

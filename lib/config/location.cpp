@@ -21,6 +21,7 @@ std::string describe(const Location& where) {
   add("environment", where.env);
   add("database", where.database);
   add("key", where.key);
+  if (!where.via.empty()) parts += " (from " + where.via + ")";
   return parts.empty() ? out : out + ": " + parts;
 }
 

@@ -15,6 +15,7 @@ struct Location {
   std::string env;       // empty before an environment is known
   std::string database;  // empty before a database is known
   std::string key;       // empty when the problem is the whole entry
+  std::string via;       // where the key's value came from when not the file: "url", "DATABASE_URL"
   int line = 0;          // 1-based; 0 when unknown (JSON, URLs)
   int column = 0;
 };

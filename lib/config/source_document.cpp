@@ -66,7 +66,7 @@ class YamlReader {
 
  private:
   Location at(const YAML::Node& node) const {
-    return Location{source_, "", "", "", node.Mark().line + 1, node.Mark().column + 1};
+    return Location{source_, "", "", "", "", node.Mark().line + 1, node.Mark().column + 1};
   }
 
   static bool is_merge_key(const YAML::Node& key) {
@@ -101,7 +101,8 @@ class YamlReader {
     if (sources.empty()) fail(at(merge), "merge key '<<' needs a mapping or a list of mappings");
     for (const auto& source : sources) {
       if (!source.IsMap()) fail(at(source), "merge key '<<' needs a mapping or a list of mappings");
-      for (auto& [key, value] : convert_map(source, path, depth + 1).items())
+      auto merged = convert_map(source, path, depth + 1);  // must outlive the loop below
+      for (auto& [key, value] : merged.items())
         if (!out.contains(key)) out[key] = value;
     }
   }
@@ -150,7 +151,7 @@ SourceDocument read_yaml(std::string_view text, const std::string& source) {
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    fail(Location{source, "", "", "", e.mark.line + 1, e.mark.column + 1},
+    fail(Location{source, "", "", "", "", e.mark.line + 1, e.mark.column + 1},
          "YAML syntax error: " + e.msg);
   }
   YamlReader reader(source, doc.marks);
@@ -168,7 +169,7 @@ SourceDocument read_json(std::string_view text, const std::string& source) {
     if (event == ordered_json::parse_event_t::key && !open.empty()) {
       auto key = parsed.get<std::string>();
       if (!open.back().insert(key).second)
-        fail(Location{source, "", "", "", 0, 0}, "duplicate key '" + key + "'");
+        fail(Location{source, "", "", "", "", 0, 0}, "duplicate key '" + key + "'");
     }
     return true;
   };
@@ -176,7 +177,7 @@ SourceDocument read_json(std::string_view text, const std::string& source) {
     doc.tree = ordered_json::parse(text.begin(), text.end(), check);
   } catch (const ordered_json::parse_error& e) {
     auto [line, column] = line_column(text, e.byte);
-    fail(Location{source, "", "", "", line, column}, "JSON " + safe_json_reason(e.what()));
+    fail(Location{source, "", "", "", "", line, column}, "JSON " + safe_json_reason(e.what()));
   }
   return doc;
 }

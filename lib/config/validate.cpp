@@ -209,6 +209,7 @@ ordered_json validate_settings(const ordered_json& settings,
   const std::string adapter = check_adapter(settings, at);
   ordered_json out = ordered_json::object();
   for (const auto& [key, value] : settings.items()) {
+    if (key == "adapter") continue;  // checked and normalized above
     const SettingSpec* spec = find_setting(key);
     if (!spec) fail(at(key), "unknown setting '" + key + "'" + did_you_mean(key, known_keys()));
     if (!applies(spec->scope, adapter))

@@ -73,7 +73,12 @@ void pg_exec(const PgServer& s, const std::string& database, const std::string& 
 void pg_wait_catchup(const std::string& database) {
   Conn primary(pg_conninfo(pg_primary(), database));
   Conn replica(pg_conninfo(pg_replica(), database));
-  std::string target = primary.run("SELECT pg_current_wal_insert_lsn()::text");
+  // The insert position sits past the next page's header when the last record ended on a page
+  // boundary; replay stops at the boundary. Compare with the header taken off in that case.
+  std::string target = primary.run(
+      "SELECT (CASE WHEN (l - '0/0') % pg_size_bytes(current_setting('wal_segment_size')) = 40 "
+      "THEN l - 40 WHEN (l - '0/0') % current_setting('wal_block_size')::int = 24 THEN l - 24 "
+      "ELSE l END)::text FROM (SELECT pg_current_wal_insert_lsn() AS l) AS s");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (replica.run("SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn") == "t") return;
