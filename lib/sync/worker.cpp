@@ -1,3 +1,4 @@
+#include "switchyard/context/wal_position.hpp"
 #include "switchyard/sync/worker.hpp"
 
 #include <unistd.h>
@@ -175,7 +176,7 @@ struct Worker::Impl {
     auto cand = src->execute(
         std::string("WITH first AS (SELECT record_key FROM ") + kOutboxTable +
             " WHERE table_name = $1 AND next_attempt_at <= " + now +
-            " ORDER BY id LIMIT $2) SELECT o.id, pg_current_wal_insert_lsn()::text FROM " +
+            " ORDER BY id LIMIT $2) SELECT o.id, " + kCommittedWalPosition + " FROM " +
             kOutboxTable + " o WHERE o.table_name = $1 AND o.record_key IN (SELECT record_key "
             "FROM first) ORDER BY o.id",
         {Value{spec.table}, Value{static_cast<std::int64_t>(limit)}},
