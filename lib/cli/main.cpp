@@ -1,10 +1,6 @@
-// The stock `switchyard` command. Applications build their own with their models linked in by
-// calling switchyard::cli::run from their main (see docs/cli.md).
-#include <iostream>
+// The stock `switchyard` command. Applications build their own with their models, C++
+// migrations, seeds and commands linked in by calling switchyard::cli::run from their main (see
+// docs/cli.md).
+#include "switchyard/cli/cli.hpp"
 
-int main(int argc, char** argv) {
-  (void)argc;
-  (void)argv;
-  std::cout << "switchyard 0.1.0\n";
-  return 0;
-}
+int main(int argc, char** argv) { return switchyard::cli::run(argc, argv); }

@@ -68,13 +68,14 @@ const SettingSpec kSettings[] = {
     // Routing (proxy mode, stickiness, replica selection, health).
     {"proxy", T::Boolean, S::Any, "false"},
     {"proxy_delay", T::Seconds, S::Any, "2"},
-    {"stickiness", T::Choice, S::Any, "time", kStickiness},
+    {"stickiness", T::Choice, S::Any, "wal (postgresql), time (sqlite3)", kStickiness},
     {"replicas", T::Array, S::Any, "[]"},
     {"load_balancing", T::Choice, S::Any, "round_robin", kBalancing},
     {"weight", T::Seconds, S::Any, "1"},
     {"max_lag_bytes", T::NonNegativeInteger, S::Any, "none"},
     {"max_lag_seconds", T::Seconds, S::Any, "none"},
-    {"replica_probe_interval", T::Seconds, S::Any, "1"},
+    {"replica_probe_interval", T::Seconds, S::Any, "0.2"},
+    {"sticky_wait", T::Seconds, S::Any, "0.02"},
     {"circuit_breaker", T::Object, S::Any, "{}"},
     // Sync (double-write target).
     {"sync_target", T::String, S::Any, ""},

@@ -1,5 +1,6 @@
 #include "source_document.hpp"
 
+#include "lexical.hpp"
 #include "location.hpp"
 
 // yaml-cpp 0.7's node/impl.h trips g++ 12's -Wdangling-pointer (a false positive in its code).
@@ -13,7 +14,6 @@
 #endif
 
 #include <charconv>
-#include <regex>
 #include <set>
 #include <vector>
 
@@ -40,13 +40,11 @@ ordered_json resolve_plain(const std::string& s) {
   if (nulls.count(s)) return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  static const std::regex decimal(R"([-+]?[0-9]+)");
-  if (std::regex_match(s, decimal))
+  if (is_decimal_integer(s))
     if (auto v = parse_int(s, 10)) return *v;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o'))
     if (auto v = parse_int(s.substr(2), s[1] == 'x' ? 16 : 8)) return *v;
-  static const std::regex floating(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (std::regex_match(s, floating)) return std::stod(s);
+  if (is_decimal_number(s)) return std::stod(s);
   return s;
 }
 

@@ -85,4 +85,12 @@ const ConnectionClass* ConnectionClass::find(const std::string& name) {
   return it == registry().by_name.end() ? nullptr : it->second;
 }
 
+std::vector<const ConnectionClass*> ConnectionClass::all() {
+  std::lock_guard lock(registry().mutex);
+  std::vector<const ConnectionClass*> out;
+  out.reserve(registry().by_name.size());
+  for (const auto& [name, klass] : registry().by_name) out.push_back(klass);
+  return out;
+}
+
 }  // namespace switchyard

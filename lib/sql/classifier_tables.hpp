@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace switchyard::sql::detail {
@@ -26,7 +27,12 @@ class NameTable {
     slots_.fill(kEmpty);
     for (std::size_t i = 0; i < N; ++i) {
       entries_[i] = entries[i];
-      std::size_t slot = hash(entries[i].name, false) & (kSlots - 1);
+      if (entries[i].name.size() > kMaxLength) throw "name too long for table";
+      for (char c : entries[i].name) {
+        if (lower(c) != c) throw "table names must be lower case";
+      }
+      if (entries[i].name.size() > max_length_) max_length_ = entries[i].name.size();
+      std::size_t slot = hash(entries[i].name) & (kSlots - 1);
       while (slots_[slot] != kEmpty) {
         if (entries_[slots_[slot]].name == entries[i].name) throw "duplicate name in table";
         slot = (slot + 1) & (kSlots - 1);
@@ -36,11 +42,22 @@ class NameTable {
   }
 
   // With `fold`, `name` matches ignoring ASCII case; without, exactly (quoted identifiers).
-  constexpr const V* find(std::string_view name, bool fold = true) const noexcept {
-    for (std::size_t slot = hash(name, fold) & (kSlots - 1); slots_[slot] != kEmpty;
+  const V* find(std::string_view name, bool fold = true) const noexcept {
+    if (name.size() > max_length_) return nullptr;  // most identifiers end here
+    char buf[kMaxLength];
+    std::uint32_t h = kFnvOffset;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const char c = fold ? lower(name[i]) : name[i];
+      buf[i] = c;
+      h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+    }
+    for (std::size_t slot = h & (kSlots - 1); slots_[slot] != kEmpty;
          slot = (slot + 1) & (kSlots - 1)) {
       const Named<V>& entry = entries_[slots_[slot]];
-      if (same(entry.name, name, fold)) return &entry.value;
+      if (entry.name.size() == name.size() &&
+          std::memcmp(entry.name.data(), buf, name.size()) == 0) {
+        return &entry.value;
+      }
     }
     return nullptr;
   }
@@ -50,51 +67,68 @@ class NameTable {
   static constexpr char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   }
-  static constexpr std::uint32_t hash(std::string_view s, bool fold) noexcept {
-    std::uint32_t h = 2166136261u;
-    for (char c : s) h = (h ^ static_cast<unsigned char>(fold ? lower(c) : c)) * 16777619u;
+  static constexpr std::uint32_t kFnvOffset = 2166136261u;
+  static constexpr std::uint32_t kFnvPrime = 16777619u;
+  static constexpr std::size_t kMaxLength = 64;
+  static constexpr std::uint32_t hash(std::string_view s) noexcept {
+    std::uint32_t h = kFnvOffset;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
     return h;
-  }
-  static constexpr bool same(std::string_view lower_name, std::string_view s, bool fold) noexcept {
-    if (lower_name.size() != s.size()) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      if (lower_name[i] != (fold ? lower(s[i]) : s[i])) return false;
-    }
-    return true;
   }
 
   std::array<Named<V>, N> entries_{};
   std::array<std::uint16_t, kSlots> slots_{};
+  std::size_t max_length_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Keywords. Only the ones the classifier names get their own id; the rest are `other`.
 
+// clang-format off
 enum class Kw : std::uint8_t {
   none,  // not a keyword: an identifier
   other,
-  abort, all, alter, analyse, analyze, as, attach, begin, call, characteristics, checkpoint,
-  close, cluster, comment, commit, conflict, constraints, copy, create, cursor, deallocate,
-  declare, delete_, detach, discard, do_, drop, end, execute, explain, fetch, for_, from, global,
-  grant, hold, import, insert, into, key, listen, load, local, lock, locked, materialized, merge,
-  move, no, notify, nowait, on, only, or_, plan, pragma, prepare, prepared, query, read, reassign,
-  recursive, refresh, reindex, release, replace, reset, revoke, rollback, savepoint, security,
-  select, session, set, share, show, skip, start, stdout, table, tablesample, temp, temporary,
-  to, transaction, truncate, unlisten, update, vacuum, values, verbose, wait, with, without,
-  work,
+  abort, all, alter, analyse, analyze, as, attach, begin, bit, by, call, char_, character,
+  characteristics, checkpoint, close, cluster, columns, comment, commit, conflict, constraints,
+  copy, create, cross, cube, cursor, deallocate, declare, delete_, detach, discard, do_, drop,
+  end, escape, execute, explain, fetch, filter, for_, from, full, glob, global, grant, group,
+  grouping, hold, ilike, import, inner, insert, into, join, key, left, like, listen, load, local,
+  lock, locked, match, materialized, merge, move, natural, no, not_, notify, nowait, on, only,
+  operator_, or_, order, outer, over, overlaps, partition, plan, pragma, prepare, prepared, query,
+  read, reassign, recursive, refresh, regexp, reindex, release, repeatable, replace, reset,
+  revoke, right, rollback, rollup, savepoint, security, select, session, set, sets, share, show,
+  skip, start, stdout, table, tablesample, temp, temporary, time, to, transaction, truncate,
+  unlisten, update, vacuum, values, varying, verbose, wait, with, without, work, zone,
+  // clause keywords
+  where, having, window, limit, offset, union_, intersect, except, returning, using_,
+};
+// clang-format on
+
+// What `keyword (` is.
+enum class Paren : std::uint8_t {
+  call,        // checked as a function call: the keyword may name a function
+  syntax,      // never a call: reserved and column-name keywords, which PostgreSQL does not
+               // accept as function names, type names among them
+  contextual,  // syntax only right after the words that introduce it (ORDER BY (, x LIKE (,
+               // count(*) FILTER (, ...); anywhere else a call, since it may name a function
 };
 
 struct KwInfo {
   Kw id = Kw::none;
-  // `keyword (` is syntax, never a function call: reserved and column-name keywords (which
-  // PostgreSQL does not accept as function names), type names, and a few unreserved keywords
-  // that are always followed by a parenthesis (FILTER, OVER, BY ...).
-  bool syntax = false;
+  Paren paren = Paren::call;
 };
 
-constexpr KwInfo S(Kw id = Kw::other) { return {id, true}; }
-constexpr KwInfo K(Kw id = Kw::other) { return {id, false}; }
+constexpr KwInfo S(Kw id = Kw::other) {
+  return {id, Paren::syntax};
+}
+constexpr KwInfo K(Kw id = Kw::other) {
+  return {id, Paren::call};
+}
+constexpr KwInfo C(Kw id) {
+  return {id, Paren::contextual};
+}
 
+// clang-format off
 inline constexpr Named<KwInfo> kKeywordList[] = {
     // reserved
     {"all", S(Kw::all)}, {"analyse", S(Kw::analyse)}, {"analyze", S(Kw::analyze)}, {"and", S()},
@@ -104,21 +138,21 @@ inline constexpr Named<KwInfo> kKeywordList[] = {
     {"current_date", S()}, {"current_role", S()}, {"current_time", S()},
     {"current_timestamp", S()}, {"current_user", S()}, {"default", S()}, {"deferrable", S()},
     {"desc", S()}, {"distinct", S()}, {"do", S(Kw::do_)}, {"else", S()}, {"end", S(Kw::end)},
-    {"except", S()}, {"false", S()}, {"fetch", S(Kw::fetch)}, {"for", S(Kw::for_)},
-    {"foreign", S()}, {"from", S(Kw::from)}, {"grant", S(Kw::grant)}, {"group", S()},
-    {"having", S()}, {"in", S()}, {"initially", S()}, {"intersect", S()}, {"into", S(Kw::into)},
-    {"lateral", S()}, {"leading", S()}, {"limit", S()}, {"localtime", S()},
-    {"localtimestamp", S()}, {"not", S()}, {"null", S()}, {"offset", S()}, {"on", S(Kw::on)},
-    {"only", S(Kw::only)}, {"or", S(Kw::or_)}, {"order", S()}, {"placing", S()},
-    {"primary", S()}, {"references", S()}, {"returning", S()}, {"select", S(Kw::select)},
+    {"except", S(Kw::except)}, {"false", S()}, {"fetch", S(Kw::fetch)}, {"for", S(Kw::for_)},
+    {"foreign", S()}, {"from", S(Kw::from)}, {"grant", S(Kw::grant)}, {"group", S(Kw::group)},
+    {"having", S(Kw::having)}, {"in", S()}, {"initially", S()}, {"intersect", S(Kw::intersect)}, {"into", S(Kw::into)},
+    {"lateral", S()}, {"leading", S()}, {"limit", S(Kw::limit)}, {"localtime", S()},
+    {"localtimestamp", S()}, {"not", S(Kw::not_)}, {"null", S()}, {"offset", S(Kw::offset)}, {"on", S(Kw::on)},
+    {"only", S(Kw::only)}, {"or", S(Kw::or_)}, {"order", S(Kw::order)}, {"placing", S()},
+    {"primary", S()}, {"references", S()}, {"returning", S(Kw::returning)}, {"select", S(Kw::select)},
     {"session_user", S()}, {"some", S()}, {"symmetric", S()}, {"system_user", S()},
     {"table", S(Kw::table)}, {"then", S()}, {"to", S(Kw::to)}, {"trailing", S()}, {"true", S()},
-    {"union", S()}, {"unique", S()}, {"user", S()}, {"using", S()}, {"variadic", S()},
-    {"when", S()}, {"where", S()}, {"window", S()}, {"with", S(Kw::with)},
+    {"union", S(Kw::union_)}, {"unique", S()}, {"user", S()}, {"using", S(Kw::using_)}, {"variadic", S()},
+    {"when", S()}, {"where", S(Kw::where)}, {"window", S(Kw::window)}, {"with", S(Kw::with)},
     // column-name keywords: types and special function forms
-    {"between", S()}, {"bigint", S()}, {"bit", S()}, {"boolean", S()}, {"char", S()},
-    {"character", S()}, {"coalesce", S()}, {"dec", S()}, {"decimal", S()}, {"exists", S()},
-    {"extract", S()}, {"float", S()}, {"greatest", S()}, {"grouping", S()}, {"inout", S()},
+    {"between", S()}, {"bigint", S()}, {"bit", S(Kw::bit)}, {"boolean", S()}, {"char", S(Kw::char_)},
+    {"character", S(Kw::character)}, {"coalesce", S()}, {"dec", S()}, {"decimal", S()}, {"exists", S()},
+    {"extract", S()}, {"float", S()}, {"greatest", S()}, {"grouping", S(Kw::grouping)}, {"inout", S()},
     {"int", S()}, {"integer", S()}, {"interval", S()}, {"json", S()}, {"json_array", S()},
     {"json_arrayagg", S()}, {"json_exists", S()}, {"json_object", S()},
     {"json_objectagg", S()}, {"json_query", S()}, {"json_scalar", S()},
@@ -126,26 +160,30 @@ inline constexpr Named<KwInfo> kKeywordList[] = {
     {"merge_action", S()}, {"national", S()}, {"nchar", S()}, {"none", S()},
     {"normalize", S()}, {"nullif", S()}, {"numeric", S()}, {"out", S()}, {"overlay", S()},
     {"position", S()}, {"precision", S()}, {"real", S()}, {"row", S()}, {"setof", S()},
-    {"smallint", S()}, {"substring", S()}, {"time", S()}, {"timestamp", S()}, {"treat", S()},
+    {"smallint", S()}, {"substring", S()}, {"time", S(Kw::time)}, {"timestamp", S()}, {"treat", S()},
     {"trim", S()}, {"values", S(Kw::values)}, {"varchar", S()}, {"xmlattributes", S()},
     {"xmlconcat", S()}, {"xmlelement", S()}, {"xmlexists", S()}, {"xmlforest", S()},
     {"xmlnamespaces", S()}, {"xmlparse", S()}, {"xmlpi", S()}, {"xmlroot", S()},
     {"xmlserialize", S()}, {"xmltable", S()},
-    // type/function-name keywords
-    {"authorization", S()}, {"binary", S()}, {"collation", S()}, {"concurrently", S()},
-    {"cross", S()}, {"freeze", S()}, {"full", S()}, {"ilike", S()}, {"inner", S()}, {"is", S()},
-    {"isnull", S()}, {"join", S()}, {"like", S()}, {"natural", S()}, {"notnull", S()},
-    {"outer", S()}, {"overlaps", S()}, {"similar", S()}, {"tablesample", S(Kw::tablesample)},
-    {"verbose", S(Kw::verbose)}, {"left", K()}, {"right", K()}, {"current_schema", K()},
-    // unreserved keywords always followed by a parenthesis where they take one. The DML
-    // keywords are caught on their own before any function check.
-    {"by", S()}, {"filter", S()}, {"over", S()}, {"sets", S()}, {"rollup", S()}, {"cube", S()},
-    {"repeatable", S()}, {"materialized", S(Kw::materialized)}, {"operator", S()},
-    {"varying", S()}, {"columns", S()}, {"zone", S()}, {"escape", S()},
+    // type/function-name keywords: may name functions
+    {"authorization", K()}, {"binary", K()}, {"collation", K()}, {"concurrently", K()},
+    {"cross", K(Kw::cross)}, {"freeze", K()}, {"full", K(Kw::full)}, {"ilike", C(Kw::ilike)},
+    {"inner", K(Kw::inner)}, {"is", K()}, {"isnull", K()}, {"join", C(Kw::join)},
+    {"like", C(Kw::like)}, {"natural", K(Kw::natural)}, {"notnull", K()},
+    {"outer", K(Kw::outer)}, {"overlaps", C(Kw::overlaps)}, {"similar", K()},
+    {"tablesample", K(Kw::tablesample)}, {"verbose", K(Kw::verbose)}, {"left", K(Kw::left)},
+    {"right", K(Kw::right)}, {"current_schema", K()},
+    // unreserved keywords followed by a parenthesis in some places, function names elsewhere
+    {"by", C(Kw::by)}, {"filter", C(Kw::filter)}, {"over", C(Kw::over)}, {"sets", C(Kw::sets)},
+    {"rollup", C(Kw::rollup)}, {"cube", C(Kw::cube)}, {"repeatable", C(Kw::repeatable)},
+    {"materialized", C(Kw::materialized)}, {"operator", C(Kw::operator_)},
+    {"varying", C(Kw::varying)}, {"columns", C(Kw::columns)}, {"zone", C(Kw::zone)},
+    {"escape", C(Kw::escape)},
+    // DML keywords: whatever follows them, the DML rule has already made the statement a write
     {"insert", S(Kw::insert)}, {"update", S(Kw::update)}, {"delete", S(Kw::delete_)},
     {"merge", S(Kw::merge)},
     // SQLite operators and trigger syntax
-    {"raise", S()}, {"glob", S()}, {"regexp", S()}, {"match", S()},
+    {"glob", C(Kw::glob)}, {"regexp", C(Kw::regexp)}, {"match", C(Kw::match)}, {"raise", K()},
     // unreserved keywords: may name a function, so `keyword (` is checked as a call
     {"abort", K(Kw::abort)}, {"alter", K(Kw::alter)}, {"attach", K(Kw::attach)},
     {"begin", K(Kw::begin)}, {"call", K(Kw::call)},
@@ -172,19 +210,21 @@ inline constexpr Named<KwInfo> kKeywordList[] = {
     {"truncate", K(Kw::truncate)}, {"unlisten", K(Kw::unlisten)}, {"vacuum", K(Kw::vacuum)},
     {"wait", K(Kw::wait)}, {"without", K(Kw::without)}, {"work", K(Kw::work)},
     // more unreserved keywords, named only so that a word after them is not taken for an alias
-    {"absent", K()}, {"at", K()}, {"breadth", K()}, {"committed", K()}, {"content", K()},
+    {"absent", K()}, {"at", K()}, {"breadth", K()}, {"committed", K()}, {"conditional", K()}, {"content", K()},
     {"current", K()}, {"cycle", K()}, {"database", K()}, {"deferred", K()}, {"depth", K()},
     {"document", K()}, {"each", K()}, {"empty", K()}, {"encoding", K()}, {"error", K()},
     {"exclude", K()}, {"exclusive", K()}, {"fail", K()}, {"first", K()}, {"following", K()},
     {"format", K()}, {"groups", K()}, {"if", K()}, {"ignore", K()}, {"immediate", K()},
     {"indexed", K()}, {"isolation", K()}, {"keep", K()}, {"keys", K()}, {"last", K()},
     {"level", K()}, {"nested", K()}, {"next", K()}, {"nothing", K()}, {"nulls", K()},
-    {"of", K()}, {"omit", K()}, {"ordinality", K()}, {"others", K()}, {"partition", K()},
-    {"passing", K()}, {"path", K()}, {"preceding", K()}, {"quotes", K()}, {"range", K()},
+    {"of", K()}, {"omit", K()}, {"ordinality", K()}, {"others", K()}, {"partition", K(Kw::partition)},
+    {"passing", K()}, {"ref", K()}, {"standalone", K()}, {"version", K()},
+    {"name", K()}, {"yes", K()}, {"path", K()}, {"preceding", K()}, {"quotes", K()}, {"range", K()},
     {"rows", K()}, {"search", K()}, {"serializable", K()}, {"snapshot", K()}, {"strict", K()},
-    {"ties", K()}, {"unbounded", K()}, {"uncommitted", K()}, {"unlogged", K()},
+    {"ties", K()}, {"unbounded", K()}, {"uncommitted", K()}, {"unconditional", K()}, {"unlogged", K()},
     {"value", K()}, {"within", K()}, {"wrapper", K()}, {"write", K()},
 };
+// clang-format on
 inline constexpr NameTable kKeywords(kKeywordList);
 
 // ---------------------------------------------------------------------------------------------
@@ -197,13 +237,22 @@ enum class Fn : std::uint8_t {
   session,          // reads state of this session only (currval, last_insert_rowid)
 };
 
-constexpr Named<Fn> R(std::string_view name) { return {name, Fn::read}; }
-constexpr Named<Fn> W(std::string_view name) { return {name, Fn::side_effect}; }
-constexpr Named<Fn> P(std::string_view name) { return {name, Fn::side_effect_pin}; }
-constexpr Named<Fn> Q(std::string_view name) { return {name, Fn::session}; }
+constexpr Named<Fn> R(std::string_view name) {
+  return {name, Fn::read};
+}
+constexpr Named<Fn> W(std::string_view name) {
+  return {name, Fn::side_effect};
+}
+constexpr Named<Fn> P(std::string_view name) {
+  return {name, Fn::side_effect_pin};
+}
+constexpr Named<Fn> Q(std::string_view name) {
+  return {name, Fn::session};
+}
 
 // PostgreSQL: common built-ins without side effects, then the denylist. The special forms that
 // are keywords (coalesce, extract, substring, ...) never reach this table.
+// clang-format off
 inline constexpr Named<Fn> kPostgresFunctionList[] = {
     // aggregates
     R("count"), R("sum"), R("avg"), R("min"), R("max"), R("array_agg"), R("string_agg"),
@@ -368,6 +417,7 @@ inline constexpr Named<Fn> kPostgresFunctionList[] = {
     // session-bound reads
     Q("currval"), Q("lastval"),
 };
+// clang-format on
 inline constexpr NameTable kPostgresFunctions(kPostgresFunctionList);
 
 // Name prefixes of side-effect function families (checked only for names not in the table).
@@ -375,6 +425,7 @@ struct DenyPrefix {
   std::string_view prefix;
   Fn fn;
 };
+// clang-format off
 inline constexpr DenyPrefix kPostgresDenyPrefixes[] = {
     {"pg_advisory_", Fn::side_effect_pin}, {"pg_try_advisory_", Fn::side_effect_pin},
     {"lo_", Fn::side_effect},              {"dblink", Fn::side_effect},
@@ -384,7 +435,9 @@ inline constexpr DenyPrefix kPostgresDenyPrefixes[] = {
     {"pg_wal_replay_", Fn::side_effect},   {"pg_copy_", Fn::side_effect},
     {"pg_file_", Fn::side_effect},         {"pg_switch_", Fn::side_effect},
 };
+// clang-format on
 
+// clang-format off
 inline constexpr Named<Fn> kSqliteFunctionList[] = {
     R("abs"), R("char"), R("coalesce"), R("concat"), R("concat_ws"), R("format"), R("glob"),
     R("hex"), R("ifnull"), R("iif"), R("if"), R("instr"), R("length"), R("like"),
@@ -418,6 +471,7 @@ inline constexpr Named<Fn> kSqliteFunctionList[] = {
     W("load_extension"), W("fts3_tokenizer"),
     Q("changes"), Q("last_insert_rowid"), Q("total_changes"),
 };
+// clang-format on
 inline constexpr NameTable kSqliteFunctions(kSqliteFunctionList);
 
 // ---------------------------------------------------------------------------------------------
@@ -430,6 +484,7 @@ enum class Pragma : std::uint8_t {
   action,      // always writes (wal_checkpoint, optimize, incremental_vacuum)
 };
 
+// clang-format off
 inline constexpr Named<Pragma> kPragmaList[] = {
     {"table_info", Pragma::query}, {"table_xinfo", Pragma::query},
     {"index_list", Pragma::query}, {"index_info", Pragma::query},
@@ -466,6 +521,7 @@ inline constexpr Named<Pragma> kPragmaList[] = {
     {"wal_checkpoint", Pragma::action}, {"optimize", Pragma::action},
     {"incremental_vacuum", Pragma::action},
 };
+// clang-format on
 inline constexpr NameTable kPragmas(kPragmaList);
 
 }  // namespace switchyard::sql::detail

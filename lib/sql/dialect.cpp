@@ -40,6 +40,10 @@ std::string quote_qualified(std::string_view dotted_name) {
   return out;
 }
 
-std::string placeholder(int n) { return "$" + std::to_string(n); }
+std::string placeholder(int n) {
+  std::string out = "$";  // not "$" + to_string(n): GCC 12 -Wrestrict false positive in release
+  out += std::to_string(n);
+  return out;
+}
 
 }  // namespace switchyard::sql

@@ -1,30 +1,51 @@
 #include "switchyard/sql/lexer.hpp"
 
+#include <array>
 #include <string>
 
 namespace switchyard::sql {
 namespace {
 
+// One table lookup per byte instead of a chain of comparisons: the lexer is the hot path.
+enum CharClass : std::uint8_t {
+  kSpace = 1,
+  kDigit = 2,
+  kIdentStart = 4,  // letters, '_', and bytes >= 0x80 (PostgreSQL and SQLite both allow them)
+  kDollar = 8,      // '$' continues an identifier in both dialects, never starts one
+  kOperator = 16,
+};
+
+constexpr std::array<std::uint8_t, 256> make_char_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] = kSpace;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kIdentStart;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kIdentStart;
+  for (int c = 0x80; c <= 0xFF; ++c) t[c] = kIdentStart;
+  t['_'] = kIdentStart;
+  t['$'] = kDollar;
+  for (char c : std::string_view("+-*/<>=~!@#%^&|")) t[static_cast<unsigned char>(c)] = kOperator;
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kCharClasses = make_char_classes();
+
+constexpr std::uint8_t char_class(char c) noexcept {
+  return kCharClasses[static_cast<unsigned char>(c)];
+}
 constexpr bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  return char_class(c) & kSpace;
 }
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+  return char_class(c) & kDigit;
+}
 constexpr bool is_ident_start(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  return char_class(c) & kIdentStart;
 }
-// Both PostgreSQL and SQLite allow '$' inside (not at the start of) an identifier.
 constexpr bool is_ident_cont(char c) noexcept {
-  return is_ident_start(c) || is_digit(c) || c == '$';
+  return char_class(c) & (kIdentStart | kDigit | kDollar);
 }
 constexpr bool is_operator_char(char c) noexcept {
-  switch (c) {
-    case '+': case '-': case '*': case '/': case '<': case '>': case '=': case '~':
-    case '!': case '@': case '#': case '%': case '^': case '&': case '|':
-      return true;
-    default:
-      return false;
-  }
+  return char_class(c) & kOperator;
 }
 
 }  // namespace
@@ -38,7 +59,7 @@ bool iequals_ascii(std::string_view text, std::string_view lower) noexcept {
 }
 
 Token Lexer::make(TokenKind kind, std::size_t start, LexError error, std::uint8_t flags) noexcept {
-  return Token{kind, error, flags, sql_.substr(start, pos_ - start)};
+  return Token{kind, error, flags, std::string_view(sql_.data() + start, pos_ - start)};
 }
 
 bool Lexer::starts_comment(std::size_t at) const noexcept {
@@ -194,20 +215,24 @@ Token Lexer::lex_string(std::size_t start, std::size_t quote, bool backslash_esc
 }
 
 Token Lexer::lex_quoted_identifier(std::size_t start, char close) noexcept {
-  // SQLite's [...] has no escape; the other forms double the closing character.
+  // SQLite's [...] has no escape; the other forms double the closing character. A plain loop:
+  // identifiers are short, and a memchr call costs more than it saves here.
   const bool doubles = close != ']';
-  pos_ = start + 1;
-  while (pos_ < sql_.size()) {
-    if (sql_[pos_] == close) {
-      if (doubles && peek(pos_ + 1) == close) {
-        pos_ += 2;
-        continue;
-      }
-      ++pos_;
-      return make(TokenKind::quoted_identifier, start);
+  const char* const data = sql_.data();
+  const std::size_t size = sql_.size();
+  std::size_t at = start + 1;
+  for (;;) {
+    while (at < size && data[at] != close) ++at;
+    if (at >= size) break;
+    ++at;
+    if (doubles && at < size && data[at] == close) {
+      ++at;
+      continue;
     }
-    ++pos_;
+    pos_ = at;
+    return make(TokenKind::quoted_identifier, start);
   }
+  pos_ = size;
   return make(TokenKind::error, start, LexError::unterminated_quoted_identifier);
 }
 
@@ -285,26 +310,46 @@ Token Lexer::lex_operator(std::size_t start) noexcept {
 
 std::string_view to_string(TokenKind kind) noexcept {
   switch (kind) {
-    case TokenKind::word: return "word";
-    case TokenKind::quoted_identifier: return "quoted_identifier";
-    case TokenKind::string: return "string";
-    case TokenKind::dollar_string: return "dollar_string";
-    case TokenKind::number: return "number";
-    case TokenKind::placeholder: return "placeholder";
-    case TokenKind::op: return "op";
-    case TokenKind::lparen: return "lparen";
-    case TokenKind::rparen: return "rparen";
-    case TokenKind::lbracket: return "lbracket";
-    case TokenKind::rbracket: return "rbracket";
-    case TokenKind::comma: return "comma";
-    case TokenKind::dot: return "dot";
-    case TokenKind::semicolon: return "semicolon";
-    case TokenKind::colon: return "colon";
-    case TokenKind::double_colon: return "double_colon";
-    case TokenKind::comment: return "comment";
-    case TokenKind::other: return "other";
-    case TokenKind::error: return "error";
-    case TokenKind::end: return "end";
+    case TokenKind::word:
+      return "word";
+    case TokenKind::quoted_identifier:
+      return "quoted_identifier";
+    case TokenKind::string:
+      return "string";
+    case TokenKind::dollar_string:
+      return "dollar_string";
+    case TokenKind::number:
+      return "number";
+    case TokenKind::placeholder:
+      return "placeholder";
+    case TokenKind::op:
+      return "op";
+    case TokenKind::lparen:
+      return "lparen";
+    case TokenKind::rparen:
+      return "rparen";
+    case TokenKind::lbracket:
+      return "lbracket";
+    case TokenKind::rbracket:
+      return "rbracket";
+    case TokenKind::comma:
+      return "comma";
+    case TokenKind::dot:
+      return "dot";
+    case TokenKind::semicolon:
+      return "semicolon";
+    case TokenKind::colon:
+      return "colon";
+    case TokenKind::double_colon:
+      return "double_colon";
+    case TokenKind::comment:
+      return "comment";
+    case TokenKind::other:
+      return "other";
+    case TokenKind::error:
+      return "error";
+    case TokenKind::end:
+      return "end";
   }
   return "unknown";
 }

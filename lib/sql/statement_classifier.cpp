@@ -1,5 +1,6 @@
 #include "switchyard/sql/statement_classifier.hpp"
 
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@ namespace {
 
 using detail::Fn;
 using detail::Kw;
+using detail::Paren;
 using detail::Pragma;
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
@@ -21,7 +23,7 @@ struct Tok {
   std::string_view text;
   TokenKind kind = TokenKind::end;
   Kw kw = Kw::none;
-  bool syntax = false;  // keyword after which '(' is syntax, not a call
+  detail::Paren paren = detail::Paren::call;  // what `keyword (` is
 };
 
 // One reason: a code plus an optional detail. The detail is either static text or, for names,
@@ -38,18 +40,22 @@ struct Verdict {
   StatementKind kind = StatementKind::read;
   Route route = Route::replica;
   Reason reason;
-  Reason function_reason;   // the first side-effect or unknown function, if any
+  Reason function_reason;  // the first side-effect or unknown function, if any
   bool pins = false;
-  bool temp_ref = false;     // names a temporary relation, which exists only on this connection
+  bool temp_ref = false;  // names a temporary relation, which exists only on this connection
   bool function_write = false;
 };
 
 constexpr int severity(StatementKind kind) noexcept {
   switch (kind) {
-    case StatementKind::read: return 0;
-    case StatementKind::transaction_control: return 1;
-    case StatementKind::session_state: return 2;
-    case StatementKind::write: return 3;
+    case StatementKind::read:
+      return 0;
+    case StatementKind::transaction_control:
+      return 1;
+    case StatementKind::session_state:
+      return 2;
+    case StatementKind::write:
+      return 3;
   }
   return 3;
 }
@@ -70,8 +76,8 @@ Verdict session(Route route, ReasonCode code, std::string_view detail = {}, bool
   return v;
 }
 Verdict transaction(std::string_view detail) {
-  return make(StatementKind::transaction_control, Route::primary,
-              ReasonCode::transaction_control, detail);
+  return make(StatementKind::transaction_control, Route::primary, ReasonCode::transaction_control,
+              detail);
 }
 
 // Makes `v` at least as restrictive as (kind, route, reason); the first reason of the highest
@@ -89,6 +95,25 @@ void raise(Verdict& v, StatementKind kind, Route route, const Reason& reason) {
 bool is_name_token(const Tok& t) noexcept {
   return t.kind == TokenKind::word || t.kind == TokenKind::quoted_identifier;
 }
+// The last token of an operand: after it a name cannot start a function call, only an alias or
+// an operator keyword (LIKE, JOIN ...).
+bool is_operand_end(const Tok& t) noexcept {
+  switch (t.kind) {
+    case TokenKind::rparen:
+    case TokenKind::rbracket:
+    case TokenKind::quoted_identifier:
+    case TokenKind::string:
+    case TokenKind::dollar_string:
+    case TokenKind::number:
+    case TokenKind::placeholder:
+      return true;
+    case TokenKind::word:
+      return t.kw == Kw::none;
+    default:
+      return false;
+  }
+}
+
 bool is_quoted(std::string_view raw) noexcept {
   return !raw.empty() && (raw.front() == '"' || raw.front() == '`' || raw.front() == '[');
 }
@@ -122,11 +147,16 @@ void append_name(std::string& out, std::string_view raw, bool fold_quoted) {
 
 std::string_view dml_name(Kw kw) noexcept {
   switch (kw) {
-    case Kw::insert: return "INSERT";
-    case Kw::update: return "UPDATE";
-    case Kw::delete_: return "DELETE";
-    case Kw::merge: return "MERGE";
-    default: return "DML";
+    case Kw::insert:
+      return "INSERT";
+    case Kw::update:
+      return "UPDATE";
+    case Kw::delete_:
+      return "DELETE";
+    case Kw::merge:
+      return "MERGE";
+    default:
+      return "DML";
   }
 }
 
@@ -134,37 +164,65 @@ std::string_view dml_name(Kw kw) noexcept {
 std::string_view write_leader_name(Kw kw, Dialect dialect) noexcept {
   const bool pg = dialect == Dialect::postgresql;
   switch (kw) {
-    case Kw::insert: return "INSERT";
-    case Kw::update: return "UPDATE";
-    case Kw::delete_: return "DELETE";
-    case Kw::drop: return "DROP";
-    case Kw::alter: return "ALTER";
-    case Kw::vacuum: return "VACUUM";
-    case Kw::analyze: return "ANALYZE";
-    case Kw::reindex: return "REINDEX";
-    case Kw::replace: return pg ? std::string_view{} : "REPLACE";
-    default: break;
+    case Kw::insert:
+      return "INSERT";
+    case Kw::update:
+      return "UPDATE";
+    case Kw::delete_:
+      return "DELETE";
+    case Kw::drop:
+      return "DROP";
+    case Kw::alter:
+      return "ALTER";
+    case Kw::vacuum:
+      return "VACUUM";
+    case Kw::analyze:
+      return "ANALYZE";
+    case Kw::reindex:
+      return "REINDEX";
+    case Kw::replace:
+      return pg ? std::string_view{} : "REPLACE";
+    default:
+      break;
   }
   if (!pg) return {};
   switch (kw) {
-    case Kw::merge: return "MERGE";
-    case Kw::truncate: return "TRUNCATE";
-    case Kw::grant: return "GRANT";
-    case Kw::revoke: return "REVOKE";
-    case Kw::analyse: return "ANALYSE";
-    case Kw::cluster: return "CLUSTER";
-    case Kw::lock: return "LOCK";
-    case Kw::comment: return "COMMENT";
-    case Kw::refresh: return "REFRESH";
-    case Kw::call: return "CALL";
-    case Kw::do_: return "DO";
-    case Kw::import: return "IMPORT";
-    case Kw::security: return "SECURITY LABEL";
-    case Kw::notify: return "NOTIFY";
-    case Kw::checkpoint: return "CHECKPOINT";
-    case Kw::load: return "LOAD";
-    case Kw::reassign: return "REASSIGN";
-    default: return {};
+    case Kw::merge:
+      return "MERGE";
+    case Kw::truncate:
+      return "TRUNCATE";
+    case Kw::grant:
+      return "GRANT";
+    case Kw::revoke:
+      return "REVOKE";
+    case Kw::analyse:
+      return "ANALYSE";
+    case Kw::cluster:
+      return "CLUSTER";
+    case Kw::lock:
+      return "LOCK";
+    case Kw::comment:
+      return "COMMENT";
+    case Kw::refresh:
+      return "REFRESH";
+    case Kw::call:
+      return "CALL";
+    case Kw::do_:
+      return "DO";
+    case Kw::import:
+      return "IMPORT";
+    case Kw::security:
+      return "SECURITY LABEL";
+    case Kw::notify:
+      return "NOTIFY";
+    case Kw::checkpoint:
+      return "CHECKPOINT";
+    case Kw::load:
+      return "LOAD";
+    case Kw::reassign:
+      return "REASSIGN";
+    default:
+      return {};
   }
 }
 
@@ -205,10 +263,12 @@ class Analyzer {
   void on_dml_word(std::size_t b, std::size_t i, std::size_t e, int depth, bool cte_paren,
                    Verdict& v) const;
   bool is_temp_schema(std::size_t i, std::size_t e) const noexcept;
-  void check_call(std::size_t b, std::size_t name, std::size_t e, std::size_t last_cte_close,
-                  Verdict& v) const;
-  bool not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified,
-                  std::size_t e, std::size_t last_cte_close) const;
+  void check_call(std::size_t b, std::size_t name, std::size_t e, bool cte_name, Verdict& v) const;
+  bool not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified, std::size_t e,
+                  bool cte_name) const;
+  bool contextual_syntax(std::size_t b, std::size_t name, std::size_t e) const;
+  bool in_group_by_list(std::size_t b, std::size_t comma) const noexcept;
+  bool operator_reference(std::size_t open, std::size_t e) const noexcept;
   std::size_t identifier_list(std::size_t open, std::size_t e) const noexcept;
   Fn lookup_function(std::string_view schema, std::string_view name, bool& known) const;
 
@@ -250,39 +310,57 @@ Verdict Analyzer::statement(std::size_t b, std::size_t e) const {
 Verdict Analyzer::dispatch(std::size_t b, std::size_t i, std::size_t e) const {
   const Kw kw = toks_[i].kw;
   switch (kw) {
-    case Kw::select: return query(b, e, ReasonCode::select);
-    case Kw::with: return query(b, e, ReasonCode::with);
-    case Kw::values: return query(b, e, ReasonCode::values);
-    case Kw::explain: return explain(i, e);
-    case Kw::create: return create(b, i, e);
+    case Kw::select:
+      return query(b, e, ReasonCode::select);
+    case Kw::with:
+      return query(b, e, ReasonCode::with);
+    case Kw::values:
+      return query(b, e, ReasonCode::values);
+    case Kw::explain:
+      return explain(i, e);
+    case Kw::create:
+      return create(b, i, e);
     case Kw::begin:
-    case Kw::start: return begin(i, e, kw);
+    case Kw::start:
+      return begin(i, e, kw);
     case Kw::commit:
     case Kw::end:
     case Kw::rollback:
     case Kw::abort:
     case Kw::savepoint:
-    case Kw::release: return end_transaction(i, e, kw);
-    default: break;
+    case Kw::release:
+      return end_transaction(i, e, kw);
+    default:
+      break;
   }
   if (std::string_view name = write_leader_name(kw, classifier_.dialect()); !name.empty()) {
     return write_statement(b, e, name);
   }
   if (!pg_) {
     switch (kw) {
-      case Kw::pragma: return pragma(i, e);
-      case Kw::attach: return session(Route::primary, ReasonCode::session_state, "ATTACH", true);
-      case Kw::detach: return session(Route::primary, ReasonCode::session_state, "DETACH", true);
-      default: return write(ReasonCode::unrecognized_statement);
+      case Kw::pragma:
+        return pragma(i, e);
+      case Kw::attach:
+        return session(Route::primary, ReasonCode::session_state, "ATTACH", true);
+      case Kw::detach:
+        return session(Route::primary, ReasonCode::session_state, "DETACH", true);
+      default:
+        return write(ReasonCode::unrecognized_statement);
     }
   }
   switch (kw) {
-    case Kw::table: return query(b, e, ReasonCode::table);
-    case Kw::show: return make(StatementKind::read, Route::replica, ReasonCode::show);
-    case Kw::copy: return copy(i, e);
-    case Kw::set: return set(i, e);
-    case Kw::reset: return session(Route::all, ReasonCode::session_state, "RESET");
-    case Kw::discard: return session(Route::all, ReasonCode::session_state, "DISCARD");
+    case Kw::table:
+      return query(b, e, ReasonCode::table);
+    case Kw::show:
+      return make(StatementKind::read, Route::replica, ReasonCode::show);
+    case Kw::copy:
+      return copy(i, e);
+    case Kw::set:
+      return set(i, e);
+    case Kw::reset:
+      return session(Route::all, ReasonCode::session_state, "RESET");
+    case Kw::discard:
+      return session(Route::all, ReasonCode::session_state, "DISCARD");
     case Kw::prepare:
       if (kw_at(i + 1, e) == Kw::transaction) return transaction("PREPARE TRANSACTION");
       return session(Route::primary, ReasonCode::session_state, "PREPARE", true);
@@ -293,19 +371,26 @@ Verdict Analyzer::dispatch(std::size_t b, std::size_t i, std::size_t e) const {
     }
     case Kw::deallocate:
       return session(Route::primary, ReasonCode::session_state, "DEALLOCATE", true);
-    case Kw::listen: return session(Route::primary, ReasonCode::listen, {}, true);
-    case Kw::unlisten: return session(Route::primary, ReasonCode::session_state, "UNLISTEN", true);
-    case Kw::declare: return declare(i, e);
-    case Kw::fetch: return session(Route::primary, ReasonCode::cursor, "FETCH");
-    case Kw::move: return session(Route::primary, ReasonCode::cursor, "MOVE");
-    case Kw::close: return session(Route::primary, ReasonCode::cursor, "CLOSE");
+    case Kw::listen:
+      return session(Route::primary, ReasonCode::listen, {}, true);
+    case Kw::unlisten:
+      return session(Route::primary, ReasonCode::session_state, "UNLISTEN", true);
+    case Kw::declare:
+      return declare(i, e);
+    case Kw::fetch:
+      return session(Route::primary, ReasonCode::cursor, "FETCH");
+    case Kw::move:
+      return session(Route::primary, ReasonCode::cursor, "MOVE");
+    case Kw::close:
+      return session(Route::primary, ReasonCode::cursor, "CLOSE");
     case Kw::wait:
       // PostgreSQL 18+: WAIT FOR LSN '...' only waits for replay on a standby.
       if (kw_at(i + 1, e) == Kw::for_ && i + 2 < e && iequals_ascii(toks_[i + 2].text, "lsn")) {
         return make(StatementKind::read, Route::replica, ReasonCode::wait_for_lsn);
       }
       return write(ReasonCode::unrecognized_statement);
-    default: return write(ReasonCode::unrecognized_statement);
+    default:
+      return write(ReasonCode::unrecognized_statement);
   }
 }
 
@@ -453,12 +538,15 @@ Verdict Analyzer::set(std::size_t i, std::size_t e) const {
     case Kw::none:
       if (i + 1 >= e) return write(ReasonCode::unrecognized_statement);
       break;
-    case Kw::transaction: return transaction("SET TRANSACTION");
-    case Kw::constraints: return transaction("SET CONSTRAINTS");
+    case Kw::transaction:
+      return transaction("SET TRANSACTION");
+    case Kw::constraints:
+      return transaction("SET CONSTRAINTS");
     case Kw::local:
       // Lasts until the end of the current transaction, which already pins its connection.
       return session(Route::primary, ReasonCode::session_state, "SET LOCAL");
-    default: break;
+    default:
+      break;
   }
   return session(Route::all, ReasonCode::session_state, "SET");
 }
@@ -497,7 +585,8 @@ Verdict Analyzer::begin(std::size_t i, std::size_t e, Kw kw) const {
   for (std::size_t j = i + 1; j + 1 < e; ++j) {
     if (kw_at(j, e) == Kw::read && kw_at(j + 1, e) == Kw::only) read_only = true;
   }
-  if (kw == Kw::start) return transaction(read_only ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
+  if (kw == Kw::start)
+    return transaction(read_only ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
   return transaction(read_only ? "BEGIN READ ONLY" : "BEGIN");
 }
 
@@ -507,19 +596,24 @@ Verdict Analyzer::end_transaction(std::size_t i, std::size_t e, Kw kw) const {
   switch (kw) {
     case Kw::commit:
       // Two-phase commit makes durable what another session wrote.
-      if (pg_ && kw_at(j, e) == Kw::prepared) return write(ReasonCode::write_statement, "COMMIT PREPARED");
+      if (pg_ && kw_at(j, e) == Kw::prepared)
+        return write(ReasonCode::write_statement, "COMMIT PREPARED");
       return transaction("COMMIT");
     case Kw::rollback:
       if (pg_ && kw_at(j, e) == Kw::prepared) {
         return write(ReasonCode::write_statement, "ROLLBACK PREPARED");
       }
       return transaction(kw_at(j, e) == Kw::to ? "ROLLBACK TO" : "ROLLBACK");
-    case Kw::end: return transaction("END");
+    case Kw::end:
+      return transaction("END");
     case Kw::abort:
       return pg_ ? transaction("ABORT") : write(ReasonCode::unrecognized_statement);
-    case Kw::savepoint: return transaction("SAVEPOINT");
-    case Kw::release: return transaction("RELEASE");
-    default: return write(ReasonCode::unrecognized_statement);
+    case Kw::savepoint:
+      return transaction("SAVEPOINT");
+    case Kw::release:
+      return transaction("RELEASE");
+    default:
+      return write(ReasonCode::unrecognized_statement);
   }
 }
 
@@ -531,8 +625,8 @@ Verdict Analyzer::pragma(std::size_t i, std::size_t e) const {
   if (kind_at(j + 1, e, TokenKind::dot)) j += 2;
   if (j >= e || !is_name_token(toks_[j])) return write(ReasonCode::unrecognized_statement);
   const Tok& name = toks_[j];
-  const bool has_value =
-      kind_at(j + 1, e, TokenKind::lparen) || (kind_at(j + 1, e, TokenKind::op) && toks_[j + 1].text == "=");
+  const bool has_value = kind_at(j + 1, e, TokenKind::lparen) ||
+                         (kind_at(j + 1, e, TokenKind::op) && toks_[j + 1].text == "=");
   char buf[64];
   std::size_t len = 0;
   const Pragma* kind = fold_name(name.text, true, buf, sizeof buf, len)
@@ -559,7 +653,10 @@ Verdict Analyzer::pragma(std::size_t i, std::size_t e) const {
 // The scan: one pass over a statement, at every depth, looking for what makes a query a write.
 
 void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
-  std::uint64_t cte_parens = 0;  // bit d: the paren at depth d opened a CTE body (AS (...))
+  // Per depth d (bit d): inside a WITH list, and the paren at d opened a CTE body. Only such
+  // parens are CTE bodies; `FROM f() AS (a int)` is a column definition list.
+  std::uint64_t with_lists = 0;
+  std::uint64_t cte_parens = 0;
   int depth = 0;
   std::size_t last_cte_close = npos;
   // Parentheses around the whole statement: `(WITH x AS (...) DELETE ...)` still has its main
@@ -569,12 +666,27 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
   auto bit = [](int d) { return std::uint64_t{1} << (d & 63); };
   for (std::size_t i = b; i < e; ++i) {
     const Tok& t = toks_[i];
+    const Tok* prev = i > b ? &toks_[i - 1] : nullptr;
+    const bool in_with = (with_lists & bit(depth)) != 0;
     switch (t.kind) {
       case TokenKind::lparen: {
-        const bool cte = i > b && (toks_[i - 1].kw == Kw::as || toks_[i - 1].kw == Kw::materialized);
+        const bool name_before = prev != nullptr && is_name_token(*prev);
+        const bool cte =
+            in_with && prev != nullptr && (prev->kw == Kw::as || prev->kw == Kw::materialized);
+        if (in_with && !cte && !name_before) with_lists &= ~bit(depth);  // (SELECT ...) main
+        if (name_before) {
+          // WITH x(a) AS, ..., y(b) AS: a CTE name with column names, not a call.
+          const std::size_t before = i >= b + 2 ? i - 2 : npos;
+          const bool cte_name =
+              in_with && before != npos &&
+              (toks_[before].kw == Kw::with || toks_[before].kw == Kw::recursive ||
+               (toks_[before].kind == TokenKind::comma && before >= 1 &&
+                before - 1 == last_cte_close));
+          check_call(b, i - 1, e, cte_name, v);
+        }
         ++depth;
+        with_lists &= ~bit(depth);
         cte_parens = cte ? (cte_parens | bit(depth)) : (cte_parens & ~bit(depth));
-        if (i > b && is_name_token(toks_[i - 1])) check_call(b, i - 1, e, last_cte_close, v);
         break;
       }
       case TokenKind::rparen:
@@ -587,6 +699,27 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
         --depth;
         break;
       case TokenKind::word:
+        switch (t.kw) {
+          case Kw::with:  // WITH name ... or WITH RECURSIVE (not WITH ORDINALITY, WITH TIES)
+            if (i + 1 < e && (toks_[i + 1].kind == TokenKind::quoted_identifier ||
+                              toks_[i + 1].kw == Kw::none || toks_[i + 1].kw == Kw::recursive)) {
+              with_lists |= bit(depth);
+            }
+            break;
+          case Kw::select:
+          case Kw::values:
+          case Kw::table:
+          case Kw::insert:
+          case Kw::update:
+          case Kw::delete_:
+          case Kw::merge:
+            with_lists &= ~bit(depth);  // the main statement of a WITH starts here
+            break;
+          default:
+            break;
+        }
+        on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
+        break;
       case TokenKind::quoted_identifier:
         on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
         break;
@@ -601,7 +734,10 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
 }
 
 bool Analyzer::is_temp_schema(std::size_t i, std::size_t e) const noexcept {
-  if (!kind_at(i + 1, e, TokenKind::dot)) return false;
+  // Cheap rejections first: this runs for every qualified name.
+  const std::string_view raw = toks_[i].text;
+  const char first = to_lower_ascii(raw.size() > 1 && is_quoted(raw) ? raw[1] : raw.front());
+  if (first != (pg_ ? 'p' : 't') || !kind_at(i + 1, e, TokenKind::dot)) return false;
   char buf[64];
   std::size_t len = 0;
   if (!fold_name(toks_[i].text, !pg_, buf, sizeof buf, len)) return false;
@@ -612,7 +748,7 @@ bool Analyzer::is_temp_schema(std::size_t i, std::size_t e) const noexcept {
 
 void Analyzer::on_word(std::size_t b, std::size_t i, std::size_t e, int depth, bool cte_paren,
                        Verdict& v) const {
-  if (is_temp_schema(i, e)) {
+  if (kind_at(i + 1, e, TokenKind::dot) && is_temp_schema(i, e)) {
     v.temp_ref = true;
     v.pins = true;
     raise(v, StatementKind::session_state, Route::primary,
@@ -642,7 +778,8 @@ void Analyzer::on_word(std::size_t b, std::size_t i, std::size_t e, int depth, b
         v.temp_ref = true;
         v.pins = true;
       }
-      raise(v, StatementKind::write, Route::primary, Reason{ReasonCode::select_into, {}, {}, false});
+      raise(v, StatementKind::write, Route::primary,
+            Reason{ReasonCode::select_into, {}, {}, false});
       break;
     }
     case Kw::insert:
@@ -656,8 +793,8 @@ void Analyzer::on_word(std::size_t b, std::size_t i, std::size_t e, int depth, b
   }
 }
 
-void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int depth,
-                           bool cte_paren, Verdict& v) const {
+void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int depth, bool cte_paren,
+                           Verdict& v) const {
   const Tok* prev = i > b ? &toks_[i - 1] : nullptr;
   // A qualified name (`t.update`, `update.x`), an alias (`AS delete`), or FOR [NO KEY] UPDATE,
   // which the FOR rule has already seen.
@@ -679,30 +816,119 @@ void Analyzer::on_dml_word(std::size_t b, std::size_t i, std::size_t e, int dept
 
 // `(` right after a name: a function call, unless the grammar says otherwise.
 bool Analyzer::not_a_call(std::size_t b, std::size_t first, std::size_t name, bool qualified,
-                          std::size_t e, std::size_t last_cte_close) const {
+                          std::size_t e, bool cte_name) const {
   const Tok& n = toks_[name];
-  if (n.kind == TokenKind::word && !qualified && n.syntax) return true;  // IN (, OVER (, ...
-  if (first == b) return false;
-  const Tok& ctx = toks_[first - 1];
-  if (ctx.kind == TokenKind::double_colon) return true;  // x::numeric(10,2)
-  // CAST(x AS varchar(3)), FROM f() AS t(a, b), INSERT INTO t (a), TABLESAMPLE system (10)
-  if (ctx.kw == Kw::as || ctx.kw == Kw::into || ctx.kw == Kw::tablesample) return true;
-  if (n.kw == Kw::conflict && ctx.kw == Kw::on) return true;  // ON CONFLICT (id)
-  if (qualified) return false;
+  const Tok* ctx = first > b ? &toks_[first - 1] : nullptr;
   const std::size_t open = name + 1;
-  // WITH x(a, b) AS (...), y(c) AS (...)
-  const bool cte_name = ctx.kw == Kw::with || ctx.kw == Kw::recursive ||
-                        (ctx.kind == TokenKind::comma && first >= 2 && first - 2 == last_cte_close);
-  if (cte_name) {
+  if (n.kind == TokenKind::word && !qualified) {
+    if (n.paren == Paren::syntax) return true;  // IN (, EXISTS (, VALUES (, numeric(10, 2)
+    if (n.paren == Paren::contextual && contextual_syntax(b, name, e)) return true;
+  }
+  if (ctx == nullptr) return false;
+  if (ctx->kind == TokenKind::double_colon) return true;  // x::my_type(3)
+  // CAST(x AS varchar(3)), FROM f() AS t(a, b), INSERT INTO t (a), TABLESAMPLE system (10)
+  if (ctx->kw == Kw::as || ctx->kw == Kw::into || ctx->kw == Kw::tablesample) return true;
+  if (n.kw == Kw::conflict && ctx->kw == Kw::on) return true;  // ON CONFLICT (id)
+  if (qualified) return false;
+  if (cte_name) {  // WITH x(a, b) AS (...), y(c) AS (...)
     const std::size_t close = identifier_list(open, e);
     return close != npos && kw_at(close + 1, e) == Kw::as;
   }
   // FROM generate_series(1, 3) g(i), FROM t x(a, b): an alias with column names follows an
-  // expression's end, never starts one; the list must be plain names.
-  const bool after_expression = ctx.kind == TokenKind::rparen || ctx.kind == TokenKind::rbracket ||
-                                ctx.kind == TokenKind::quoted_identifier ||
-                                (ctx.kind == TokenKind::word && ctx.kw == Kw::none);
-  return after_expression && identifier_list(open, e) != npos;
+  // operand and holds plain names only. (A literal before a name is a syntax error.)
+  const bool after_operand = ctx->kind == TokenKind::rparen || ctx->kind == TokenKind::rbracket ||
+                             ctx->kind == TokenKind::quoted_identifier ||
+                             (ctx->kind == TokenKind::word && ctx->kw == Kw::none);
+  return after_operand && identifier_list(open, e) != npos;
+}
+
+bool Analyzer::contextual_syntax(std::size_t b, std::size_t name, std::size_t e) const {
+  const Tok& word = toks_[name];
+  if (word.kw == Kw::operator_) return operator_reference(name + 1, e);  // OPERATOR(pg_catalog.=)
+  if (name == b) return false;
+  const Tok* ctx = &toks_[name - 1];
+  const Kw c = ctx->kw;
+  switch (word.kw) {
+    case Kw::join:  // a JOIN (b JOIN c), a LEFT JOIN (...)
+      return is_operand_end(*ctx) || c == Kw::left || c == Kw::right || c == Kw::full ||
+             c == Kw::inner || c == Kw::outer || c == Kw::cross || c == Kw::natural;
+    case Kw::like:  // x NOT LIKE (...), a OVERLAPS (...), ESCAPE (...)
+    case Kw::ilike:
+    case Kw::glob:
+    case Kw::regexp:
+    case Kw::match:
+    case Kw::overlaps:
+    case Kw::escape:
+      return is_operand_end(*ctx) || c == Kw::not_;
+    case Kw::filter:  // count(*) FILTER (WHERE ...) OVER (...), TABLESAMPLE x(1) REPEATABLE (2)
+    case Kw::over:
+    case Kw::repeatable:
+      return ctx->kind == TokenKind::rparen;
+    case Kw::columns:  // JSON_TABLE(..., '$' COLUMNS (...))
+      return is_operand_end(*ctx);
+    case Kw::by:
+      return c == Kw::order || c == Kw::group || c == Kw::partition;
+    case Kw::sets:
+      return c == Kw::grouping;
+    case Kw::rollup:  // GROUP BY ROLLUP (a), CUBE (b)
+    case Kw::cube:
+      return c == Kw::by || c == Kw::sets ||
+             (ctx->kind == TokenKind::comma && in_group_by_list(b, name - 1));
+    case Kw::materialized:
+      return c == Kw::as || c == Kw::not_;
+    case Kw::varying:
+      return c == Kw::character || c == Kw::char_ || c == Kw::bit;
+    case Kw::zone:
+      return c == Kw::time;
+    default:
+      return false;
+  }
+}
+
+// True if `comma` separates items of a GROUP BY list (at the list's own depth).
+bool Analyzer::in_group_by_list(std::size_t b, std::size_t comma) const noexcept {
+  int depth = 0;
+  for (std::size_t i = comma; i-- > b;) {
+    const Tok& t = toks_[i];
+    if (t.kind == TokenKind::rparen) ++depth;
+    if (t.kind == TokenKind::lparen && depth-- == 0) return false;
+    if (depth > 0 || t.kind == TokenKind::comma) continue;
+    if (t.kw == Kw::by) return i > b && toks_[i - 1].kw == Kw::group;
+    switch (t.kw) {
+      case Kw::select:
+      case Kw::from:
+      case Kw::where:
+      case Kw::having:
+      case Kw::window:
+      case Kw::order:
+      case Kw::limit:
+      case Kw::offset:
+      case Kw::fetch:
+      case Kw::for_:
+      case Kw::union_:
+      case Kw::intersect:
+      case Kw::except:
+      case Kw::returning:
+      case Kw::on:
+      case Kw::using_:
+      case Kw::into:
+      case Kw::with:
+      case Kw::values:
+        return false;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+bool Analyzer::operator_reference(std::size_t open, std::size_t e) const noexcept {
+  // ( [schema .] operator-characters )
+  std::size_t i = open + 1;
+  if (i + 1 < e && is_name_token(toks_[i]) && toks_[i + 1].kind == TokenKind::dot) i += 2;
+  const std::size_t first = i;
+  while (i < e && (toks_[i].kind == TokenKind::op || toks_[i].kind == TokenKind::placeholder)) ++i;
+  return i > first && kind_at(i, e, TokenKind::rparen);
 }
 
 std::size_t Analyzer::identifier_list(std::size_t open, std::size_t e) const noexcept {
@@ -710,7 +936,7 @@ std::size_t Analyzer::identifier_list(std::size_t open, std::size_t e) const noe
   for (std::size_t i = open + 1; i < e; ++i) {
     const Tok& t = toks_[i];
     if (expect_name) {
-      if (!is_name_token(t) || (t.kind == TokenKind::word && t.syntax)) return npos;
+      if (!is_name_token(t) || (t.kind == TokenKind::word && t.paren == Paren::syntax)) return npos;
     } else if (t.kind == TokenKind::rparen) {
       return i;
     } else if (t.kind != TokenKind::comma) {
@@ -762,12 +988,13 @@ Fn Analyzer::lookup_function(std::string_view schema, std::string_view name, boo
   return Fn::side_effect;
 }
 
-void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e,
-                          std::size_t last_cte_close, Verdict& v) const {
+void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e, bool cte_name,
+                          Verdict& v) const {
   // [catalog.][schema.]name (
   std::size_t first = name;
   std::string_view schema;
-  if (first >= b + 2 && toks_[first - 1].kind == TokenKind::dot && is_name_token(toks_[first - 2])) {
+  if (first >= b + 2 && toks_[first - 1].kind == TokenKind::dot &&
+      is_name_token(toks_[first - 2])) {
     schema = toks_[first - 2].text;
     first -= 2;
     if (first >= b + 2 && toks_[first - 1].kind == TokenKind::dot &&
@@ -775,14 +1002,14 @@ void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e,
       first -= 2;
     }
   }
-  if (not_a_call(b, first, name, !schema.empty(), e, last_cte_close)) return;
+  if (not_a_call(b, first, name, !schema.empty(), e, cte_name && first == name)) return;
   bool known = false;
   const Fn fn = lookup_function(schema, toks_[name].text, known);
   if (known && fn == Fn::read) return;
-  const Reason reason{known ? (fn == Fn::session ? ReasonCode::session_function
-                                                 : ReasonCode::side_effect_function)
-                            : ReasonCode::unknown_function,
-                      toks_[name].text, schema, true};
+  const Reason reason{
+      known ? (fn == Fn::session ? ReasonCode::session_function : ReasonCode::side_effect_function)
+            : ReasonCode::unknown_function,
+      toks_[name].text, schema, true};
   if (known && fn == Fn::session) {
     v.pins = true;
     raise(v, StatementKind::session_state, Route::primary, reason);
@@ -805,11 +1032,11 @@ LexError tokenize(std::string_view sql, Dialect dialect, bool standard_strings,
   for (Token t = lexer.next(); t.kind != TokenKind::end; t = lexer.next()) {
     if (t.kind == TokenKind::error) return t.error;
     if (t.flags & Token::kBackslashInPlainString) backslash = true;
-    Tok tok{t.text, t.kind, Kw::none, false};
+    Tok tok{t.text, t.kind, Kw::none, Paren::call};
     if (t.kind == TokenKind::word) {
       if (const detail::KwInfo* info = detail::kKeywords.find(t.text)) {
         tok.kw = info->id;
-        tok.syntax = info->syntax;
+        tok.paren = info->paren;
       }
     }
     out.push_back(tok);
@@ -861,9 +1088,13 @@ Classification render(const Combined& c, Dialect dialect) {
   out.code = v.reason.code;
   out.pins = v.pins || v.temp_ref;
   switch (v.kind) {
-    case StatementKind::read: out.route = Route::replica; break;
+    case StatementKind::read:
+      out.route = Route::replica;
+      break;
     case StatementKind::write:
-    case StatementKind::transaction_control: out.route = Route::primary; break;
+    case StatementKind::transaction_control:
+      out.route = Route::primary;
+      break;
     case StatementKind::session_state:
       out.route = out.pins ? Route::primary : v.route;
       break;
@@ -902,6 +1133,41 @@ Classification lex_failure(LexError error) {
   return out;
 }
 
+// A per-thread, direct-mapped cache of decisions, keyed by the exact statement text.
+constexpr std::size_t kCacheSlots = 512;
+constexpr std::size_t kMaxCachedLength = 2048;
+
+struct CacheEntry {
+  std::uint64_t owner = 0;  // classifier id; 0 = empty
+  std::uint64_t generation = 0;
+  std::uint64_t hash = 0;
+  std::string sql;
+  Classification result;
+};
+
+CacheEntry* cache_slot(std::uint64_t hash) {
+  thread_local std::vector<CacheEntry> entries(kCacheSlots);
+  return &entries[hash & (kCacheSlots - 1)];
+}
+
+// Eight bytes at a time; collisions only cost a miss, the text itself is compared.
+std::uint64_t hash_text(std::string_view s) noexcept {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, s.data() + i, 8);
+    h = (h ^ chunk) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0xC4CEB9FE1A85EC53ULL;
+  return h ^ (h >> 32);
+}
+
+std::atomic<std::uint64_t> next_classifier_id{1};
+
 std::vector<Tok>& scratch_tokens() {
   thread_local std::vector<Tok> tokens = [] {
     std::vector<Tok> v;
@@ -921,72 +1187,117 @@ StatementClassifier& mutable_default_classifier(Dialect dialect) {
 
 std::string_view to_string(ReasonCode code) noexcept {
   switch (code) {
-    case ReasonCode::empty: return "EMPTY";
-    case ReasonCode::select: return "SELECT";
-    case ReasonCode::with: return "WITH";
-    case ReasonCode::values: return "VALUES";
-    case ReasonCode::table: return "TABLE";
-    case ReasonCode::show: return "SHOW";
-    case ReasonCode::explain: return "EXPLAIN";
-    case ReasonCode::explain_analyze: return "EXPLAIN_ANALYZE";
-    case ReasonCode::copy_to_stdout: return "COPY_TO_STDOUT";
-    case ReasonCode::pragma_read: return "PRAGMA_READ";
-    case ReasonCode::wait_for_lsn: return "WAIT_FOR_LSN";
-    case ReasonCode::locking_clause: return "LOCKING_CLAUSE";
-    case ReasonCode::select_into: return "SELECT_INTO";
-    case ReasonCode::dml_in_cte: return "DML_IN_CTE";
-    case ReasonCode::dml_in_subquery: return "DML_IN_SUBQUERY";
-    case ReasonCode::dml_keyword: return "DML_KEYWORD";
-    case ReasonCode::side_effect_function: return "SIDE_EFFECT_FUNCTION";
-    case ReasonCode::unknown_function: return "UNKNOWN_FUNCTION";
-    case ReasonCode::explain_analyze_write: return "EXPLAIN_ANALYZE_WRITE";
-    case ReasonCode::copy_from: return "COPY_FROM";
-    case ReasonCode::copy_to_file: return "COPY_TO_FILE";
-    case ReasonCode::write_statement: return "WRITE_STATEMENT";
-    case ReasonCode::temp_table: return "TEMP_TABLE";
-    case ReasonCode::unterminated: return "UNTERMINATED";
-    case ReasonCode::nul_byte: return "NUL_BYTE";
-    case ReasonCode::unbalanced_parentheses: return "UNBALANCED_PARENTHESES";
-    case ReasonCode::unrecognized_statement: return "UNRECOGNIZED_STATEMENT";
-    case ReasonCode::execute: return "EXECUTE";
-    case ReasonCode::pragma_write: return "PRAGMA_WRITE";
-    case ReasonCode::unknown_pragma: return "UNKNOWN_PRAGMA";
-    case ReasonCode::session_state: return "SESSION_STATE";
-    case ReasonCode::listen: return "LISTEN";
-    case ReasonCode::cursor_with_hold: return "CURSOR_WITH_HOLD";
-    case ReasonCode::cursor: return "CURSOR";
-    case ReasonCode::session_function: return "SESSION_FUNCTION";
-    case ReasonCode::transaction_control: return "TRANSACTION_CONTROL";
+    case ReasonCode::empty:
+      return "EMPTY";
+    case ReasonCode::select:
+      return "SELECT";
+    case ReasonCode::with:
+      return "WITH";
+    case ReasonCode::values:
+      return "VALUES";
+    case ReasonCode::table:
+      return "TABLE";
+    case ReasonCode::show:
+      return "SHOW";
+    case ReasonCode::explain:
+      return "EXPLAIN";
+    case ReasonCode::explain_analyze:
+      return "EXPLAIN_ANALYZE";
+    case ReasonCode::copy_to_stdout:
+      return "COPY_TO_STDOUT";
+    case ReasonCode::pragma_read:
+      return "PRAGMA_READ";
+    case ReasonCode::wait_for_lsn:
+      return "WAIT_FOR_LSN";
+    case ReasonCode::locking_clause:
+      return "LOCKING_CLAUSE";
+    case ReasonCode::select_into:
+      return "SELECT_INTO";
+    case ReasonCode::dml_in_cte:
+      return "DML_IN_CTE";
+    case ReasonCode::dml_in_subquery:
+      return "DML_IN_SUBQUERY";
+    case ReasonCode::dml_keyword:
+      return "DML_KEYWORD";
+    case ReasonCode::side_effect_function:
+      return "SIDE_EFFECT_FUNCTION";
+    case ReasonCode::unknown_function:
+      return "UNKNOWN_FUNCTION";
+    case ReasonCode::explain_analyze_write:
+      return "EXPLAIN_ANALYZE_WRITE";
+    case ReasonCode::copy_from:
+      return "COPY_FROM";
+    case ReasonCode::copy_to_file:
+      return "COPY_TO_FILE";
+    case ReasonCode::write_statement:
+      return "WRITE_STATEMENT";
+    case ReasonCode::temp_table:
+      return "TEMP_TABLE";
+    case ReasonCode::unterminated:
+      return "UNTERMINATED";
+    case ReasonCode::nul_byte:
+      return "NUL_BYTE";
+    case ReasonCode::unbalanced_parentheses:
+      return "UNBALANCED_PARENTHESES";
+    case ReasonCode::unrecognized_statement:
+      return "UNRECOGNIZED_STATEMENT";
+    case ReasonCode::execute:
+      return "EXECUTE";
+    case ReasonCode::pragma_write:
+      return "PRAGMA_WRITE";
+    case ReasonCode::unknown_pragma:
+      return "UNKNOWN_PRAGMA";
+    case ReasonCode::session_state:
+      return "SESSION_STATE";
+    case ReasonCode::listen:
+      return "LISTEN";
+    case ReasonCode::cursor_with_hold:
+      return "CURSOR_WITH_HOLD";
+    case ReasonCode::cursor:
+      return "CURSOR";
+    case ReasonCode::session_function:
+      return "SESSION_FUNCTION";
+    case ReasonCode::transaction_control:
+      return "TRANSACTION_CONTROL";
   }
   return "UNKNOWN";
 }
 
 std::string_view to_string(StatementKind kind) noexcept {
   switch (kind) {
-    case StatementKind::read: return "read";
-    case StatementKind::write: return "write";
-    case StatementKind::session_state: return "session_state";
-    case StatementKind::transaction_control: return "transaction_control";
+    case StatementKind::read:
+      return "read";
+    case StatementKind::write:
+      return "write";
+    case StatementKind::session_state:
+      return "session_state";
+    case StatementKind::transaction_control:
+      return "transaction_control";
   }
   return "unknown";
 }
 
 std::string_view to_string(Route route) noexcept {
   switch (route) {
-    case Route::replica: return "replica";
-    case Route::primary: return "primary";
-    case Route::all: return "all";
+    case Route::replica:
+      return "replica";
+    case Route::primary:
+      return "primary";
+    case Route::all:
+      return "all";
   }
   return "unknown";
 }
 
-StatementClassifier::StatementClassifier(Dialect dialect) : dialect_(dialect) {}
+StatementClassifier::StatementClassifier(Dialect dialect)
+    : dialect_(dialect), id_(next_classifier_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 void StatementClassifier::register_read_only_function(std::string name) {
   for (char& c : name) c = to_lower_ascii(c);
   std::unique_lock lock(mutex_);
   read_only_functions_.insert(std::move(name));
   any_registered_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 bool StatementClassifier::is_registered_read_only(std::string_view name) const {
@@ -996,6 +1307,24 @@ bool StatementClassifier::is_registered_read_only(std::string_view name) const {
 }
 
 Classification StatementClassifier::classify(std::string_view sql) const {
+  if (sql.size() > kMaxCachedLength) return classify_uncached(sql);
+  const std::uint64_t hash = hash_text(sql);
+  const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  CacheEntry* entry = cache_slot(hash);
+  if (entry->owner == id_ && entry->generation == generation && entry->hash == hash &&
+      entry->sql == sql) {
+    return entry->result;
+  }
+  Classification c = classify_uncached(sql);
+  entry->owner = id_;
+  entry->generation = generation;
+  entry->hash = hash;
+  entry->sql.assign(sql);
+  entry->result = c;
+  return c;
+}
+
+Classification StatementClassifier::classify_uncached(std::string_view sql) const {
   std::vector<Tok>& toks = scratch_tokens();
   bool backslash = false;
   if (LexError error = tokenize(sql, dialect_, true, toks, backslash); error != LexError::none) {

@@ -14,6 +14,15 @@
 
 namespace switchyard::test {
 
+// Variables the loader reads, cleared once at start-up so the caller's shell cannot change results.
+inline const bool kEnvironmentCleared = [] {
+  for (const char* name : {"SWITCHYARD_ENV", "DATABASE_URL", "PRIMARY_DATABASE_URL", "ANIMALS_DATABASE_URL",
+                           "ANIMALS_REPLICA_DATABASE_URL", "DB_PASSWORD", "DB_REPLICA_HOST", "DB_HOST",
+                           "DB_PORT", "DB_USER", "DB_SSLMODE", "DB_POOL"})
+    ::unsetenv(name);
+  return true;
+}();
+
 // Sets (or, with nullopt, unsets) an environment variable and restores it on scope exit.
 class ScopedEnv {
  public:

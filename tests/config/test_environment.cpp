@@ -85,6 +85,14 @@ TEST_CASE("NAME_DATABASE_URL merges into that database") {
   CHECK(c.resolve("primary").string("database") == "app_dev");
 }
 
+TEST_CASE("NAME_DATABASE_URL does not change that database in other environments") {
+  ScopedEnv url("ANIMALS_DATABASE_URL", "postgres://zoo.internal/animals_url");
+  auto c = yaml("development:\n  animals: {adapter: sqlite3, database: a}\n"
+                "test:\n  animals: {adapter: sqlite3, database: t}\n");
+  CHECK(c.find("test", "animals")->string("database") == "t");
+  CHECK(c.find("test", "animals")->adapter() == "sqlite3");
+}
+
 TEST_CASE("NAME_DATABASE_URL upper-cases the name and maps other characters to _") {
   ScopedEnv url("ANIMALS_REPLICA_DATABASE_URL", "postgresql://replica.internal/animals");
   auto c = yaml("development:\n  animals_replica: {adapter: postgresql, host: localhost, replica: true}\n");

@@ -30,11 +30,26 @@ inline std::string unescape_corpus_sql(const std::string& field) {
       continue;
     }
     switch (d) {
-      case 'n': out += '\n'; ++i; break;
-      case 'r': out += '\r'; ++i; break;
-      case 't': out += '\t'; ++i; break;
-      case '0': out += '\0'; ++i; break;
-      case '\\': out += '\\'; ++i; break;
+      case 'n':
+        out += '\n';
+        ++i;
+        break;
+      case 'r':
+        out += '\r';
+        ++i;
+        break;
+      case 't':
+        out += '\t';
+        ++i;
+        break;
+      case '0':
+        out += '\0';
+        ++i;
+        break;
+      case '\\':
+        out += '\\';
+        ++i;
+        break;
       case 'x':
         if (i + 3 < field.size()) {
           out += static_cast<char>(std::stoi(field.substr(i + 2, 2), nullptr, 16));
@@ -43,7 +58,9 @@ inline std::string unescape_corpus_sql(const std::string& field) {
         }
         out += c;
         break;
-      default: out += c; break;
+      default:
+        out += c;
+        break;
     }
   }
   return out;

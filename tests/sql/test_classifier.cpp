@@ -13,8 +13,12 @@ using sql::Route;
 using sql::StatementKind;
 
 namespace {
-sql::Classification pg(std::string_view text) { return sql::classify(Dialect::postgresql, text); }
-sql::Classification lite(std::string_view text) { return sql::classify(Dialect::sqlite3, text); }
+sql::Classification pg(std::string_view text) {
+  return sql::classify(Dialect::postgresql, text);
+}
+sql::Classification lite(std::string_view text) {
+  return sql::classify(Dialect::sqlite3, text);
+}
 }  // namespace
 
 TEST_CASE("reads go to a replica, writes to the primary") {
@@ -185,5 +189,33 @@ TEST_CASE("ASCII-only case folding: no locale tricks") {
   CHECK(c.is_write());
   CHECK(c.reason == "UNRECOGNIZED_STATEMENT");
   // U+017F (long s) is not s.
-  CHECK(pg("\xC5\xBF" "ELECT 1").is_write());
+  CHECK(pg("\xC5\xBF"
+           "ELECT 1")
+            .is_write());
+}
+
+TEST_CASE("decision cache: keyed by classifier and exact text, survives eviction") {
+  // The same text means different things per dialect.
+  const std::string text = "SELECT 1 -- c\rDELETE FROM t";
+  for (int i = 0; i < 3; ++i) {
+    CHECK(pg(text).is_write());
+    CHECK(lite(text).route == Route::replica);
+  }
+  // Two instances of the same dialect do not share registrations through the cache.
+  sql::StatementClassifier a(Dialect::postgresql);
+  sql::StatementClassifier b(Dialect::postgresql);
+  a.register_read_only_function("only_in_a");
+  for (int i = 0; i < 3; ++i) {
+    CHECK(a.classify("SELECT only_in_a()").route == Route::replica);
+    CHECK(b.classify("SELECT only_in_a()").is_write());
+  }
+  // Far more distinct statements than cache slots: every answer stays right.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 3000; ++i) {
+      const std::string n = std::to_string(i);
+      REQUIRE(pg("SELECT * FROM t WHERE id = " + n).route == Route::replica);
+      REQUIRE(pg("DELETE FROM t WHERE id = " + n).is_write());
+    }
+  }
+  CHECK(pg("").reason == "EMPTY");
 }

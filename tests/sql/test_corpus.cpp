@@ -17,10 +17,16 @@ TEST_CASE("corpus: every statement has its expected route and reason") {
     CHECK(sql::to_string(got.route) == c.route);
     CHECK(got.reason.starts_with(c.reason));
     // The invariants the router relies on.
-    CHECK((got.route == sql::Route::replica) == (got.kind == sql::StatementKind::read &&
-                                                  got.code != sql::ReasonCode::empty));
+    CHECK((got.route == sql::Route::replica) ==
+          (got.kind == sql::StatementKind::read && got.code != sql::ReasonCode::empty));
     if (got.route == sql::Route::all) CHECK_FALSE(got.pins_session());
     if (got.is_write()) CHECK(got.route == sql::Route::primary);
+    // The per-thread decision cache returns exactly what a fresh classification decides.
+    const sql::Classification fresh = sql::default_classifier(c.dialect).classify_uncached(c.sql);
+    const sql::Classification cached = sql::classify(c.dialect, c.sql);
+    CHECK(fresh.reason == got.reason);
+    CHECK(cached.reason == got.reason);
+    CHECK(cached.pins == fresh.pins);
     replica += got.route == sql::Route::replica;
   }
   // A corpus that is nearly all one class would prove little.

@@ -37,9 +37,9 @@ std::vector<std::string> texts(std::string_view text, Dialect dialect = Dialect:
 
 TEST_CASE("lexer: words, punctuation, numbers and placeholders") {
   const Lexed l = lex("SELECT \"d\".* FROM d WHERE d.id = $1 AND x::int >= 1.5e3;");
-  const std::vector<std::string> expected = {"SELECT", "\"d\"", ".", "*", "FROM", "d", "WHERE", "d",
-                                             ".", "id", "=", "$1", "AND", "x", "::", "int", ">=",
-                                             "1.5e3", ";"};
+  const std::vector<std::string> expected = {
+      "SELECT", "\"d\"", ".",   "*", "FROM", "d",   "WHERE", "d",     ".", "id",
+      "=",      "$1",    "AND", "x", "::",   "int", ">=",    "1.5e3", ";"};
   CHECK(l.texts == expected);
   CHECK(l.kinds[1] == TokenKind::quoted_identifier);
   CHECK(l.kinds[11] == TokenKind::placeholder);
@@ -62,8 +62,8 @@ TEST_CASE("lexer: strings and escapes") {
   CHECK(texts("e'\\\\' x") == std::vector<std::string>{"e'\\\\'", "x"});
   // A plain string ends at the quote even after a backslash (standard_conforming_strings).
   CHECK(texts("'a\\' x") == std::vector<std::string>{"'a\\'", "x"});
-  const Lexed off = lex("'a\\' x'", Dialect::postgresql,
-                        sql::LexerOptions{.standard_conforming_strings = false});
+  const Lexed off =
+      lex("'a\\' x'", Dialect::postgresql, sql::LexerOptions{.standard_conforming_strings = false});
   CHECK(off.texts == std::vector<std::string>{"'a\\' x'"});
   // SQLite has no E-strings: E is an identifier, then a string.
   CHECK(texts("E'\\' x", Dialect::sqlite3) == std::vector<std::string>{"E", "'\\'", "x"});
@@ -86,15 +86,16 @@ TEST_CASE("lexer: quoted identifiers") {
         std::vector<std::string>{"[for update]", "`a``b`"});
   // In PostgreSQL [ is an array subscript.
   CHECK(lex("a[1]").kinds == std::vector<TokenKind>{TokenKind::word, TokenKind::lbracket,
-                                                   TokenKind::number, TokenKind::rbracket});
+                                                    TokenKind::number, TokenKind::rbracket});
 }
 
 TEST_CASE("lexer: dollar quotes") {
   CHECK(texts("$$ a ' b $$ c") == std::vector<std::string>{"$$ a ' b $$", "c"});
   CHECK(texts("$fn$ $$ x $fn$ y") == std::vector<std::string>{"$fn$ $$ x $fn$", "y"});
-  CHECK(texts("$a$ $A$ $a$") == std::vector<std::string>{"$a$ $A$ $a$"});  // tags are case sensitive
-  CHECK(lex("$1$$ x $$").kinds == std::vector<TokenKind>{TokenKind::placeholder,
-                                                        TokenKind::dollar_string});
+  CHECK(texts("$a$ $A$ $a$") ==
+        std::vector<std::string>{"$a$ $A$ $a$"});  // tags are case sensitive
+  CHECK(lex("$1$$ x $$").kinds ==
+        std::vector<TokenKind>{TokenKind::placeholder, TokenKind::dollar_string});
   // '$' continues an identifier: a$$ is one word, not the start of a dollar quote.
   CHECK(texts("a$$; b") == std::vector<std::string>{"a$$", ";", "b"});
   CHECK(lex("$x$ never closed").error == sql::LexError::unterminated_dollar_quote);
@@ -107,13 +108,13 @@ TEST_CASE("lexer: comments, nested in PostgreSQL only") {
   CHECK(texts("/* /* */ INSERT */ SELECT 1", Dialect::sqlite3) ==
         std::vector<std::string>{"INSERT", "*/", "SELECT", "1"});
   CHECK(texts("a -- c\nb") == std::vector<std::string>{"a", "b"});
-  CHECK(texts("a -- c\rb") == std::vector<std::string>{"a", "b"});           // PostgreSQL: \r ends it
+  CHECK(texts("a -- c\rb") == std::vector<std::string>{"a", "b"});  // PostgreSQL: \r ends it
   CHECK(texts("a -- c\rb", Dialect::sqlite3) == std::vector<std::string>{"a"});  // SQLite: only \n
   // An operator stops where a comment starts.
   CHECK(texts("a*--x\nb") == std::vector<std::string>{"a", "*", "b"});
   CHECK(texts("a+/*x*/b") == std::vector<std::string>{"a", "+", "b"});
-  const Lexed kept = lex("a /* c */ b -- d", Dialect::postgresql,
-                         sql::LexerOptions{.keep_comments = true});
+  const Lexed kept =
+      lex("a /* c */ b -- d", Dialect::postgresql, sql::LexerOptions{.keep_comments = true});
   CHECK(kept.texts == std::vector<std::string>{"a", "/* c */", "b", "-- d"});
   CHECK(kept.kinds[1] == TokenKind::comment);
 }
@@ -139,8 +140,8 @@ TEST_CASE("lexer: placeholders") {
   CHECK(lex("@p", Dialect::sqlite3).kinds == std::vector<TokenKind>{TokenKind::placeholder});
   CHECK(lex("@p", Dialect::postgresql).kinds ==
         std::vector<TokenKind>{TokenKind::op, TokenKind::word});
-  CHECK(lex("a ?| b").kinds ==
-        std::vector<TokenKind>{TokenKind::word, TokenKind::placeholder, TokenKind::op, TokenKind::word});
+  CHECK(lex("a ?| b").kinds == std::vector<TokenKind>{TokenKind::word, TokenKind::placeholder,
+                                                      TokenKind::op, TokenKind::word});
 }
 
 TEST_CASE("lexer: offsets point into the input") {
@@ -175,8 +176,9 @@ TEST_CASE("rewrite_question_placeholders") {
   SUBCASE("strings, comments, quoted identifiers and dollar quotes are left alone") {
     const std::string in =
         "x = ? AND y = '?' AND \"?\" = ? -- ?\n AND z = E'\\'?' /* ? /* ? */ */ AND $$?$$ = ?";
-    CHECK(sql::rewrite_question_placeholders(in, 1, count) ==
-          "x = $1 AND y = '?' AND \"?\" = $2 -- ?\n AND z = E'\\'?' /* ? /* ? */ */ AND $$?$$ = $3");
+    CHECK(
+        sql::rewrite_question_placeholders(in, 1, count) ==
+        "x = $1 AND y = '?' AND \"?\" = $2 -- ?\n AND z = E'\\'?' /* ? /* ? */ */ AND $$?$$ = $3");
     CHECK(count == 3);
   }
   SUBCASE("adjacent and operator-like question marks are all placeholders, as in Rails") {
@@ -190,8 +192,7 @@ TEST_CASE("rewrite_question_placeholders") {
           "/* /* */ $1 */ ?1");
     CHECK(count == 1);
     CHECK(sql::rewrite_question_placeholders("a = `?` AND b = [?] AND c = ?", 1, count,
-                                             Dialect::sqlite3) ==
-          "a = `?` AND b = [?] AND c = $1");
+                                             Dialect::sqlite3) == "a = `?` AND b = [?] AND c = $1");
   }
   SUBCASE("text after an unterminated string is not rewritten") {
     CHECK(sql::rewrite_question_placeholders("a = ? AND b = 'x ?", 1, count) ==

@@ -53,21 +53,30 @@ std::vector<Piece> pieces(const std::string& text, sql::Dialect dialect) {
 std::string flip_case(std::string_view word, Rng& rng) {
   std::string out(word);
   for (char& c : out) {
-    if (c >= 'a' && c <= 'z' && rng.chance(2)) c = static_cast<char>(c - 32);
-    else if (c >= 'A' && c <= 'Z' && rng.chance(2)) c = static_cast<char>(c + 32);
+    if (c >= 'a' && c <= 'z' && rng.chance(2))
+      c = static_cast<char>(c - 32);
+    else if (c >= 'A' && c <= 'Z' && rng.chance(2))
+      c = static_cast<char>(c + 32);
   }
   return out;
 }
 
 std::string separator(const std::string& original_gap, sql::Dialect dialect, Rng& rng) {
   switch (rng.below(dialect == sql::Dialect::postgresql ? 7 : 6)) {
-    case 0: return original_gap;
-    case 1: return " ";
-    case 2: return " \n\t  ";
-    case 3: return " /**/ ";
-    case 4: return " -- x\n";
-    case 5: return "\r\n/* SELECT 1; */\n";
-    default: return " /* nested /* INSERT */ comment */ ";  // PostgreSQL nests comments
+    case 0:
+      return original_gap;
+    case 1:
+      return " ";
+    case 2:
+      return " \n\t  ";
+    case 3:
+      return " /**/ ";
+    case 4:
+      return " -- x\n";
+    case 5:
+      return "\r\n/* SELECT 1; */\n";
+    default:
+      return " /* nested /* INSERT */ comment */ ";  // PostgreSQL nests comments
   }
 }
 

@@ -67,6 +67,8 @@ class ConnectionClass {
   std::optional<std::string> database_for(const std::string& role, const std::string& shard) const;
 
   static const ConnectionClass* find(const std::string& name);
+  // Every registered class (any order).
+  static std::vector<const ConnectionClass*> all();
 
  private:
   std::string name_;

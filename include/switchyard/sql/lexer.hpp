@@ -20,8 +20,8 @@ enum class TokenKind : std::uint8_t {
   string,             // '...' ('' escapes), E'...' (PostgreSQL backslash escapes), B'', X'', N''
   dollar_string,      // $$...$$ or $tag$...$tag$ (PostgreSQL)
   number,
-  placeholder,        // $1, ?, ?1, :name; SQLite also @name and $name
-  op,                 // a run of operator characters: + - * / < > = ~ ! @ # % ^ & |
+  placeholder,  // $1, ?, ?1, :name; SQLite also @name and $name
+  op,           // a run of operator characters: + - * / < > = ~ ! @ # % ^ & |
   lparen,
   rparen,
   lbracket,

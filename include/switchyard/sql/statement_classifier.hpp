@@ -103,8 +103,13 @@ class StatementClassifier {
   // "schema.name" for schema-qualified calls. Safe to call concurrently with classify().
   void register_read_only_function(std::string name);
 
-  // Thread-safe; allocation-free apart from the reason string.
+  // Thread-safe. Decisions are remembered in a small per-thread cache keyed by the exact text
+  // (ORM statements repeat, with binds as $N), so a repeated statement costs a hash and a
+  // compare; registering a function invalidates the cache. Allocation-free apart from the
+  // reason string and a cache fill.
   Classification classify(std::string_view sql) const;
+  // The same decision without the cache (for benchmarks and tests).
+  Classification classify_uncached(std::string_view sql) const;
 
   Dialect dialect() const { return dialect_; }
 
@@ -113,6 +118,8 @@ class StatementClassifier {
 
  private:
   Dialect dialect_;
+  std::uint64_t id_;                          // identifies this instance in the cache
+  std::atomic<std::uint64_t> generation_{0};  // bumped by each registration
   mutable std::shared_mutex mutex_;
   std::set<std::string, std::less<>> read_only_functions_;
   std::atomic<bool> any_registered_{false};  // spares the lock while nothing is registered
