@@ -155,7 +155,7 @@ nlohmann::json Figure::to_json() const {
 }
 
 void judge(Figure& f) {
-  if (f.status == "pending") return;
+  if (f.status == "pending" || f.status == "failed") return;
   if (f.value && f.baseline_value && *f.baseline_value != 0) f.ratio = *f.value / *f.baseline_value;
   if (f.target.empty()) {
     f.status = "info";

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sy_bench: %s failed: %s\n", name, e.what());
         bench::Figure f;
         f.name = std::string(name) + ": failed";
-        f.status = "missed";
+        f.status = "failed";
         f.note = e.what();
         results.add(f);
       }

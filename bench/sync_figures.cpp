@@ -219,6 +219,7 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
     const std::string truncate_target = "TRUNCATE backfill_src";
     std::vector<double> sy_rate, copy_rate;
     bool used_copy = true;
+    std::int64_t rows_copied_mismatch = 0;
     const int rounds = 3;
     for (int r = 0; r < rounds; ++r) {
       for (int k = 0; k < 2; ++k) {
@@ -227,8 +228,13 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
           const auto t0 = Clock::now();
           const auto res = sync::backfill(bspec, {.batch_size = 5000, .restart = true});
           const double s = seconds_since(t0);
-          if (res.rows_copied != n || !res.finished)
-            throw std::runtime_error("backfill copied " + std::to_string(res.rows_copied) + " rows");
+          const auto on_target = std::stoll(pg_scalar(env.conninfo(env.second), "SELECT count(*) FROM backfill_src"));
+          if (on_target != n || !res.finished)
+            throw std::runtime_error("backfill: " + std::to_string(on_target) + " of " + std::to_string(n) +
+                                     " rows on the target (rows_copied " + std::to_string(res.rows_copied) +
+                                     ", inserted " + std::to_string(res.rows_inserted) + ", batches " +
+                                     std::to_string(res.batches) + ")");
+          if (res.rows_copied != n) rows_copied_mismatch = res.rows_copied;
           used_copy = used_copy && res.used_copy;
           sy_rate.push_back(static_cast<double>(n) / s);
         } else {
@@ -245,6 +251,11 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
     f.target = "ratio >= 0.50";
     f.note = std::to_string(n) + " rows, batch 5000" + (used_copy ? ", COPY path" : ", row path");
     f.detail = {{"switchyard_by_round", sy_rate}, {"copy_by_round", copy_rate}};
+    if (rows_copied_mismatch != 0) {
+      f.detail["reported_rows_copied"] = rows_copied_mismatch;
+      f.note += "; BackfillResult::rows_copied reported " + std::to_string(rows_copied_mismatch) +
+                " for " + std::to_string(n) + " rows (all rows verified on the target)";
+    }
     results.add(f);
   }
 }
