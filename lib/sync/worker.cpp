@@ -1,3 +1,5 @@
+#include <thread>
+
 #include "switchyard/context/wal_position.hpp"
 #include "switchyard/sync/worker.hpp"
 
@@ -120,10 +122,17 @@ struct Worker::Impl {
         replica = detail::open_sync_connection(*spec.source_replica, "reading");
       }
       if (replica->dialect() != sql::Dialect::postgresql) return *src;
-      auto r = replica->execute("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {Value{lsn}},
-                                {.name = "SYNC Replica Check", .prepare = true});
-      auto v = r.scalar();
-      if (std::holds_alternative<bool>(v) && std::get<bool>(v)) return *replica;
+      // A replica a few milliseconds behind (our own claim bookkeeping is WAL too) is worth a
+      // short, bounded wait; one that stays behind (paused, lagging) sends us to the primary.
+      const auto deadline = steady_clock::now() + milliseconds(50);
+      for (;;) {
+        auto r = replica->execute("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {Value{lsn}},
+                                  {.name = "SYNC Replica Check", .prepare = true});
+        auto v = r.scalar();
+        if (std::holds_alternative<bool>(v) && std::get<bool>(v)) return *replica;
+        if (steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(milliseconds(2));
+      }
     } catch (const std::exception& e) {
       replica.reset();
       detail::report("sync.replica_unavailable", spec, e.what());
