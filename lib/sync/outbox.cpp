@@ -112,9 +112,12 @@ std::string_view to_string(Operation op) noexcept {
 
 void install_outbox(Connection& conn) {
   in_transaction(conn, [&] {
-    if (conn.dialect() == sql::Dialect::postgresql)
+    if (conn.dialect() == sql::Dialect::postgresql) {
+      // "already exists, skipping" notices are noise here.
+      conn.execute("SET LOCAL client_min_messages = warning", kNoBinds, {.name = "SYNC Install"});
       conn.execute("SELECT pg_advisory_xact_lock(hashtext('switchyard_sync_install'))", kNoBinds,
                    {.name = "SYNC Install"});
+    }
     conn.execute(ddl(conn.dialect()), kNoBinds, {.name = "SYNC Install"});
   });
 }
@@ -164,11 +167,11 @@ void install_capture_trigger(Connection& conn, std::string_view table, std::stri
   const std::string lit_table = detail::quote_literal(table);
   if (conn.dialect() == sql::Dialect::postgresql) {
     in_transaction(conn, [&] {
+      conn.execute("SET LOCAL client_min_messages = warning", kNoBinds, {.name = "SYNC Install"});
       conn.execute("SELECT pg_advisory_xact_lock(hashtext('switchyard_sync_install'))", kNoBinds,
                    {.name = "SYNC Install"});
       conn.execute(kPgCaptureFunction, kNoBinds, {.name = "SYNC Install"});
-      conn.execute("DROP TRIGGER IF EXISTS switchyard_sync_capture ON " + qt, kNoBinds,
-                   {.name = "SYNC Install"});
+      remove_capture_trigger(conn, table);
       conn.execute("CREATE TRIGGER switchyard_sync_capture AFTER INSERT OR UPDATE OR DELETE ON " +
                        qt + " FOR EACH ROW EXECUTE FUNCTION switchyard_sync_capture(" +
                        detail::quote_literal(key) + ", " + lit_table + ")",
@@ -203,8 +206,9 @@ void install_capture_trigger(Connection& conn, std::string_view table, std::stri
 
 void remove_capture_trigger(Connection& conn, std::string_view table) {
   if (conn.dialect() == sql::Dialect::postgresql) {
-    conn.execute("DROP TRIGGER IF EXISTS switchyard_sync_capture ON " + sql::quote_qualified(table),
-                 kNoBinds, {.name = "SYNC Install"});
+    if (capture_trigger_installed(conn, table))
+      conn.execute("DROP TRIGGER switchyard_sync_capture ON " + sql::quote_qualified(table),
+                   kNoBinds, {.name = "SYNC Install"});
     return;
   }
   const std::string base = "switchyard_sync_capture_" + trigger_suffix(table);

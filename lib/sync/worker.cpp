@@ -1,3 +1,6 @@
+#include <thread>
+
+#include "switchyard/context/wal_position.hpp"
 #include "switchyard/sync/worker.hpp"
 
 #include <unistd.h>
@@ -74,6 +77,7 @@ struct Worker::Impl {
   std::optional<detail::Plan> plan;
   bool tgt_state_table = false;
   std::size_t current_batch = 0;
+  std::string claim_lsn;  // WAL position covering the commits of the claimed rows (PostgreSQL)
   milliseconds backoff{0};              // target/source unavailable backoff (0: healthy)
   steady_clock::time_point resume_at{};
   mutable std::mutex stats_mutex;
@@ -118,10 +122,17 @@ struct Worker::Impl {
         replica = detail::open_sync_connection(*spec.source_replica, "reading");
       }
       if (replica->dialect() != sql::Dialect::postgresql) return *src;
-      auto r = replica->execute("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {Value{lsn}},
-                                {.name = "SYNC Replica Check", .prepare = true});
-      auto v = r.scalar();
-      if (std::holds_alternative<bool>(v) && std::get<bool>(v)) return *replica;
+      // A replica a few milliseconds behind (our own claim bookkeeping is WAL too) is worth a
+      // short, bounded wait; one that stays behind (paused, lagging) sends us to the primary.
+      const auto deadline = steady_clock::now() + milliseconds(50);
+      for (;;) {
+        auto r = replica->execute("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {Value{lsn}},
+                                  {.name = "SYNC Replica Check", .prepare = true});
+        auto v = r.scalar();
+        if (std::holds_alternative<bool>(v) && std::get<bool>(v)) return *replica;
+        if (steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(milliseconds(2));
+      }
     } catch (const std::exception& e) {
       replica.reset();
       detail::report("sync.replica_unavailable", spec, e.what());
@@ -160,15 +171,37 @@ struct Worker::Impl {
     return out;
   }
 
-  // PostgreSQL: inside the open source transaction.
+  // PostgreSQL: inside the open source transaction. Sets `claim_lsn`.
+  //
+  // 1. Without locks, one statement picks the candidates: the first `limit` due rows and every
+  //    other row of their keys, and reads the WAL insert position. Everything that statement
+  //    sees committed before its snapshot, so the position covers the commit of every candidate
+  //    (read later, it would also cover our own lock records, which a replica cannot replay
+  //    before we commit).
+  // 2. FOR UPDATE SKIP LOCKED locks the candidates still there and not taken by another worker.
+  // 3. A transaction-level advisory lock per key: no two workers copy one key at once.
   std::vector<Claim> claim_pg(std::size_t limit) {
     const std::string now = now_ms_sql(sql::Dialect::postgresql);
-    auto first = to_claims(src->execute(
-        std::string("SELECT id, record_key, enqueued_at, attempts FROM ") + kOutboxTable +
+    auto cand = src->execute(
+        std::string("WITH first AS (SELECT record_key FROM ") + kOutboxTable +
             " WHERE table_name = $1 AND next_attempt_at <= " + now +
-            " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            " ORDER BY id LIMIT $2) SELECT o.id, " + kCommittedWalPosition + " FROM " +
+            kOutboxTable + " o WHERE o.table_name = $1 AND o.record_key IN (SELECT record_key "
+            "FROM first) ORDER BY o.id",
         {Value{spec.table}, Value{static_cast<std::int64_t>(limit)}},
-        {.name = "SYNC Claim", .prepare = true}));
+        {.name = "SYNC Claim", .prepare = true});
+    if (cand.rows.empty()) return {};
+    claim_lsn = to_text(cand.rows.back()[1]);
+    std::vector<std::int64_t> ids;
+    for (const auto& row : cand.rows) ids.push_back(as_int(row[0]));
+    std::vector<Claim> first;
+    for_ids(ids, [&](const std::string& in, std::vector<Value>& binds) {
+      auto got = to_claims(src->execute(
+          std::string("SELECT id, record_key, enqueued_at, attempts FROM ") + kOutboxTable +
+              " WHERE id IN (" + in + ") ORDER BY id FOR UPDATE SKIP LOCKED",
+          binds, {.name = "SYNC Claim"}));
+      for (auto& c : got) first.push_back(std::move(c));
+    });
     if (first.empty()) return first;
     std::vector<std::string> keys;
     {
@@ -176,7 +209,6 @@ struct Worker::Impl {
       for (const auto& c : first)
         if (seen.insert(c.key).second) keys.push_back(c.key);
     }
-    // One transaction-level advisory lock per key: no two workers copy one key at once.
     std::set<std::string> locked;
     for (std::size_t start = 0; start < keys.size(); start += kIdsPerStatement) {
       const std::size_t n = std::min(kIdsPerStatement, keys.size() - start);
@@ -191,28 +223,9 @@ struct Worker::Impl {
       for (const auto& row : src->execute(sql, binds, {.name = "SYNC Claim"}).rows)
         locked.insert(to_text(row[0]));
     }
-    if (locked.empty()) return {};
-    // Every other waiting row of the locked keys joins the batch: one write per key.
-    std::vector<std::string> lk(locked.begin(), locked.end());
-    std::set<std::int64_t> have;
     std::vector<Claim> out;
     for (auto& c : first)
-      if (locked.count(c.key)) {
-        have.insert(c.id);
-        out.push_back(c);
-      }
-    for (std::size_t start = 0; start < lk.size(); start += kIdsPerStatement) {
-      const std::size_t n = std::min(kIdsPerStatement, lk.size() - start);
-      std::vector<Value> binds{Value{spec.table}};
-      for (std::size_t i = 0; i < n; ++i) binds.push_back(Value{lk[start + i]});
-      auto more = to_claims(src->execute(
-          std::string("SELECT id, record_key, enqueued_at, attempts FROM ") + kOutboxTable +
-              " WHERE table_name = $1 AND record_key IN (" + detail::placeholders(n, 2) +
-              ") FOR UPDATE SKIP LOCKED",
-          binds, {.name = "SYNC Claim"}));
-      for (auto& c : more)
-        if (have.insert(c.id).second) out.push_back(std::move(c));
-    }
+      if (locked.count(c.key)) out.push_back(std::move(c));
     return out;
   }
 
@@ -340,12 +353,7 @@ struct Worker::Impl {
     bool from_replica = false;
     const auto write_start = steady_clock::now();
     try {
-      std::string lsn;
-      if (pg && spec.source_replica)
-        lsn = to_text(src->execute("SELECT pg_current_wal_insert_lsn()::text",
-                                   std::span<const Value>{}, {.name = "SYNC LSN", .prepare = true})
-                          .scalar());
-      Connection& rd = reader(lsn);
+      Connection& rd = reader(pg ? claim_lsn : std::string());
       from_replica = &rd != src.get();
       auto records = detail::read_records(rd, spec, *plan, keys);
       try {
