@@ -126,7 +126,6 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> idle_;  // most recently used at the back
   std::size_t open_ = 0;                           // idle + leased + being opened
-  std::uint64_t generation_ = 0;                   // bumped by disconnect(): older ones close
   PoolStats stats_;
 };
 
