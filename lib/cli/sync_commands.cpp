@@ -439,7 +439,7 @@ const bool registered = [] {
   for (const auto& [name, text] : kCommands) {
     cli::CommandInfo info;
     info.name = name;
-    info.description = text + " (sync:help for options)";
+    info.description = name == "sync:help" ? text : text + " (sync:help for options)";
     info.factory = [n = name] { return std::make_unique<SyncCommand>(n); };
     info.group = "Sync";
     cli::register_command(std::move(info));
