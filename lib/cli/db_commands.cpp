@@ -123,34 +123,34 @@ void register_db_commands() {
       [](DbCommand&, Context& ctx, DatabaseTasks& t) { t.purge(ctx.database()); });
   add("db:migrate",
       "Run pending migrations of every database in global version order (VERSION=n: up to n)", kMigrate | kVersion,
-      true, {"VERSION", "VERBOSE"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
+      true, {"VERSION"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
         auto target = c.version(ctx);
         if (ctx.database()) t.migrate(*ctx.database(), target);
         else t.migrate(target);
       });
   add("db:rollback", "Revert the last STEP migrations (default 1) of one database", kMigrate | kStep | kVersion,
-      true, {"STEP", "VERSION", "VERBOSE"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
+      true, {"STEP", "VERSION"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
         auto db = t.require_single("db:rollback", ctx.database());
         if (c.version(ctx))
           throw UsageError("VERSION is not supported - To rollback a specific version, use db:migrate:down");
         t.rollback(db.name(), c.step(ctx).value_or(1));
       });
   add("db:migrate:up", "Run the migration VERSION of one database", kMigrate | kVersion, true,
-      {"VERSION", "VERBOSE"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
+      {"VERSION"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
         auto db = t.require_single("db:migrate:up", ctx.database());
         auto version = c.version(ctx);
         if (!version) throw UsageError("VERSION is required");
         t.migrate_up(db.name(), *version);
       });
   add("db:migrate:down", "Revert the migration VERSION of one database", kMigrate | kVersion, true,
-      {"VERSION", "VERBOSE"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
+      {"VERSION"}, [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
         auto db = t.require_single("db:migrate:down", ctx.database());
         auto version = c.version(ctx);
         if (!version) throw UsageError("VERSION is required - To go down one migration, use db:rollback");
         t.migrate_down(db.name(), *version);
       });
   add("db:migrate:redo", "Revert and re-run VERSION, or the last STEP migrations, of one database",
-      kMigrate | kStep | kVersion, true, {"STEP", "VERSION", "VERBOSE"},
+      kMigrate | kStep | kVersion, true, {"STEP", "VERSION"},
       [](DbCommand& c, Context& ctx, DatabaseTasks& t) {
         auto db = t.require_single("db:migrate:redo", ctx.database());
         t.redo(db.name(), c.version(ctx), c.step(ctx).value_or(1));

@@ -56,6 +56,15 @@ void collect_secrets(const ordered_json& value, std::vector<std::string>& out) {
   throw ConfigurationError(message);
 }
 
+// {variable, URL} for database `name`: NAME_DATABASE_URL, and DATABASE_URL for primary (Rails).
+std::optional<std::pair<std::string, std::string>> environment_url(const std::string& name) {
+  auto var = url_variable(name);
+  if (auto url = env_var(var)) return std::pair{var, *url};
+  if (name != "primary") return std::nullopt;
+  if (auto url = env_var("DATABASE_URL")) return std::pair{std::string("DATABASE_URL"), *url};
+  return std::nullopt;
+}
+
 // One database entry of one environment, as written, before resolution.
 struct Entry {
   std::string name;
@@ -102,19 +111,16 @@ class EntryResolver {
 
     std::string source = source_;
     // An environment URL replaces the `url` setting; its parts win over the other keys.
-    std::optional<std::string> env_url;
-    std::string var = url_variable(entry.name);
-    if (current_) env_url = env_var(var);
-    if (current_ && !env_url && entry.name == "primary") env_url = env_var(var = "DATABASE_URL");
+    auto env_url = current_ ? environment_url(entry.name) : std::nullopt;
     if (env_url) {
-      settings["url"] = *env_url;
-      source = source.empty() ? var : source + " + " + var;
+      settings["url"] = env_url->second;
+      source = source.empty() ? env_url->first : source + " + " + env_url->first;
     }
     UrlKeys from_url;
     if (settings.contains("url") && !settings["url"].is_null()) {
-      auto where = env_url ? var : detail::describe(at(entry, "url"));
-      for (const auto& key : merge_url(settings, where, entry, secrets))
-        from_url[key] = env_url ? var : "url";
+      auto via = env_url ? env_url->first : "url";
+      auto where = env_url ? env_url->first : detail::describe(at(entry, "url"));
+      for (const auto& key : merge_url(settings, where, entry, secrets)) from_url[key] = via;
     }
 
     auto valid = detail::validate_settings(

@@ -3,9 +3,11 @@
 #include "switchyard/config/database_config.hpp"
 #include "switchyard/config/known_settings.hpp"
 #include "switchyard/errors.hpp"
+#include "lexical.hpp"
 #include "validate.hpp"
 
-#include <regex>
+#include <cctype>
+
 
 namespace switchyard {
 namespace {
@@ -51,11 +53,6 @@ std::string adapter_for(const std::string& scheme, const std::string& where) {
                      "' (use postgresql://, postgres://, postgresql_proxy:// or sqlite3:)");
 }
 
-bool is_identifier(std::string_view s) {
-  static const std::regex ident(R"([A-Za-z_][A-Za-z0-9_]*)");
-  return std::regex_match(s.begin(), s.end(), ident);
-}
-
 // Query values are strings; known settings get their declared type (pool=10 → 10).
 ordered_json typed(const std::string& key, const std::string& value) {
   if (const auto* spec = find_setting(key))
@@ -72,7 +69,7 @@ void parse_query(std::string_view query, ordered_json& out, const std::string& w
     if (item.empty()) continue;
     auto eq = item.find('=');
     auto key = decode(item.substr(0, eq), "query parameter name", where, true);
-    if (!is_identifier(key)) bad_url(where, "a query parameter name is not a setting name");
+    if (!detail::is_identifier(key)) bad_url(where, "a query parameter name is not a setting name");
     if (eq == std::string_view::npos) bad_url(where, "query parameter '" + key + "' has no value");
     out[key] = typed(key, decode(item.substr(eq + 1), "query parameter value", where, true));
   }
@@ -131,8 +128,10 @@ void parse_hierarchical(std::string_view rest, const std::string& adapter, order
 }  // namespace
 
 bool looks_like_database_url(std::string_view text) {
-  static const std::regex scheme(R"([A-Za-z][A-Za-z0-9+.\-_]*:.*)");
-  return std::regex_match(text.begin(), text.end(), scheme);
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(text[0])))
+    return false;
+  return detail::is_identifier(text.substr(0, colon), "+.-");
 }
 
 nlohmann::json parse_database_url(std::string_view url, const std::string& where) {

@@ -1,19 +1,11 @@
 #include "source_document.hpp"
 
+#include "lexical.hpp"
 #include "location.hpp"
 
-// yaml-cpp 0.7's node/impl.h trips g++ 12's -Wdangling-pointer (a false positive in its code).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
 #include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
-#else
-#include <yaml-cpp/yaml.h>
-#endif
 
 #include <charconv>
-#include <regex>
 #include <set>
 #include <vector>
 
@@ -40,13 +32,11 @@ ordered_json resolve_plain(const std::string& s) {
   if (nulls.count(s)) return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  static const std::regex decimal(R"([-+]?[0-9]+)");
-  if (std::regex_match(s, decimal))
+  if (is_decimal_integer(s))
     if (auto v = parse_int(s, 10)) return *v;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o'))
     if (auto v = parse_int(s.substr(2), s[1] == 'x' ? 16 : 8)) return *v;
-  static const std::regex floating(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (std::regex_match(s, floating)) return std::stod(s);
+  if (is_decimal_number(s)) return std::stod(s);
   return s;
 }
 
@@ -76,17 +66,19 @@ class YamlReader {
   ordered_json convert_map(const YAML::Node& node, const std::string& path, int depth) {
     ordered_json out = ordered_json::object();
     std::vector<YAML::Node> merges;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+    for (const auto& pair : node) {
+      // Copies: yaml-cpp's iterators hand out temporaries, so references to them dangle.
+      const YAML::Node key = pair.first;
+      const YAML::Node value = pair.second;
       if (is_merge_key(key)) {
-        merges.push_back(it->second);
+        merges.push_back(value);
         continue;
       }
       if (!key.IsScalar()) fail(at(key), "mapping keys must be plain strings");
       const std::string name = key.Scalar();
       if (out.contains(name)) fail(at(key), "duplicate key '" + name + "'");
       marks_.at.emplace(path + "/" + name, std::pair{key.Mark().line + 1, key.Mark().column + 1});
-      out[name] = convert(it->second, path + "/" + name, depth + 1);
+      out[name] = convert(value, path + "/" + name, depth + 1);
     }
     for (const auto& merge : merges) apply_merge(out, merge, path, depth);
     return out;

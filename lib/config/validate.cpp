@@ -1,11 +1,11 @@
 #include "validate.hpp"
 
+#include "lexical.hpp"
 #include "switchyard/config/database_config.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <regex>
 #include <vector>
 
 namespace switchyard::detail {
@@ -43,9 +43,8 @@ std::optional<std::int64_t> integer_of(const ordered_json& v) {
 std::optional<double> number_of(const ordered_json& v) {
   if (v.is_number()) return v.get<double>();
   if (!v.is_string()) return std::nullopt;
-  static const std::regex decimal(R"([-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)");
   const auto& s = v.get_ref<const std::string&>();
-  if (!std::regex_match(s, decimal)) return std::nullopt;
+  if (!is_decimal_number(s)) return std::nullopt;
   return std::stod(s);
 }
 
@@ -145,11 +144,10 @@ std::string check_adapter(const ordered_json& settings,
 }
 
 void check_variables(const ordered_json& vars, const std::function<Location(const std::string&)>& at) {
-  static const std::regex guc(R"([A-Za-z_][A-Za-z0-9_.]*)");
   for (const auto& [name, value] : vars.items()) {
     auto where = at("variables");
     where.key += "." + name;
-    if (!std::regex_match(name, guc)) fail(where, "not a valid PostgreSQL setting name");
+    if (!is_identifier(name, ".")) fail(where, "not a valid PostgreSQL setting name");
     if (value.is_object() || value.is_array())
       fail(where, "expected a string, number or boolean, got " + shown(name, value));
   }

@@ -2,6 +2,7 @@
 #include "switchyard/model/model.hpp"
 
 #include "switchyard/instrument/notifications.hpp"
+#include "switchyard/sql/lexer.hpp"
 
 namespace switchyard::detail {
 
@@ -44,8 +45,13 @@ void unknown_attribute(const ModelInfo& info, std::string_view column) {
 }
 
 std::string number_raw_placeholders(std::string_view sql, std::size_t binds) {
-  if (sql::question_marks(sql).empty()) return std::string(sql);
-  return sql::number_placeholders(sql, 1, binds);
+  int found = 0;
+  std::string out = sql::rewrite_question_placeholders(sql, 1, found);
+  if (found == 0) return std::string(sql);  // $N placeholders, or none
+  if (static_cast<std::size_t>(found) != binds)
+    throw ArgumentError("wrong number of bind variables (" + std::to_string(binds) + " for " +
+                        std::to_string(found) + ") in: " + std::string(sql));
+  return out;
 }
 
 void rollback_quietly(Connection& connection) noexcept {

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "switchyard/errors.hpp"
+#include "switchyard/sql/lexer.hpp"
 #include "switchyard/sql/query.hpp"
 
 namespace switchyard::sql {
@@ -25,7 +26,7 @@ class Writer {
   }
   void raw(const Raw& raw) {
     const int first = static_cast<int>(out_.binds.size()) + 1;
-    out_.sql += number_placeholders(raw.sql, first, raw.binds.size());
+    out_.sql += number_placeholders(raw.sql, first, raw.binds.size(), dialect_);
     for (const auto& v : raw.binds) {
       out_.binds.push_back(v);
       out_.bind_names.emplace_back();
@@ -314,60 +315,26 @@ std::optional<OrderBy> parse_simple_order(std::string_view text) {
   return std::nullopt;
 }
 
-std::vector<std::size_t> question_marks(std::string_view sql) {
-  std::vector<std::size_t> out;
-  const std::size_t n = sql.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const char c = sql[i];
-    if (c == '\'' || c == '"') {
-      // A quoted string or identifier; a doubled quote is an escaped one.
-      for (++i; i < n; ++i) {
-        if (sql[i] == c) {
-          if (i + 1 < n && sql[i + 1] == c) {
-            ++i;
-            continue;
-          }
-          break;
-        }
-      }
-    } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
-      while (i < n && sql[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-      const auto end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? n : end + 1;
-    } else if (c == '$' && (i == 0 || !ident_char(sql[i - 1]))) {
-      // $tag$ ... $tag$ (PostgreSQL dollar quoting); $1 is a placeholder, not a tag.
-      std::size_t j = i + 1;
-      while (j < n && ident_char(sql[j]) && !std::isdigit(static_cast<unsigned char>(sql[i + 1]))) ++j;
-      if (j < n && sql[j] == '$') {
-        const std::string_view tag = sql.substr(i, j - i + 1);
-        const auto end = sql.find(tag, j + 1);
-        i = end == std::string_view::npos ? n : end + tag.size() - 1;
-      }
-    } else if (c == '?') {
-      out.push_back(i);
-    }
-  }
-  return out;
+namespace {
+std::string checked(std::string rewritten, int found, std::string_view sql, std::size_t count) {
+  if (static_cast<std::size_t>(found) != count)
+    throw ArgumentError("wrong number of bind variables (" + std::to_string(count) + " for " +
+                        std::to_string(found) + ") in: " + std::string(sql));
+  return rewritten;
 }
+}  // namespace
 
 std::string number_placeholders(std::string_view sql, int first, std::size_t count) {
-  const auto marks = question_marks(sql);
-  if (marks.size() != count)
-    throw ArgumentError("wrong number of bind variables (" + std::to_string(count) + " for " +
-                        std::to_string(marks.size()) + ") in: " + std::string(sql));
-  if (marks.empty()) return std::string(sql);
-  std::string out;
-  out.reserve(sql.size() + marks.size() * 2);
-  std::size_t from = 0;
-  int n = first;
-  for (std::size_t pos : marks) {
-    out.append(sql.substr(from, pos - from));
-    out += placeholder(n++);
-    from = pos + 1;
-  }
-  out.append(sql.substr(from));
-  return out;
+  int found = 0;
+  std::string out = rewrite_question_placeholders(sql, first, found);
+  return checked(std::move(out), found, sql, count);
+}
+
+std::string number_placeholders(std::string_view sql, int first, std::size_t count,
+                                Dialect dialect) {
+  int found = 0;
+  std::string out = rewrite_question_placeholders(sql, first, found, dialect);
+  return checked(std::move(out), found, sql, count);
 }
 
 }  // namespace switchyard::sql

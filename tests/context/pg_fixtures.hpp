@@ -31,6 +31,13 @@ inline switchyard::DatabaseConfigurations pg_configs(const std::string& db) {
   return switchyard::DatabaseConfigurations(nlohmann::ordered_json{{"test", dbs}}, "<test>", "test");
 }
 
+// Whether the standby's replay is paused now. The cluster is shared: another test binary may
+// resume it while a test expects it paused, so lag-dependent checks confirm it before and after.
+inline bool replay_paused() {
+  return switchyard::test::pg_scalar(switchyard::test::pg_replica(), "postgres",
+                                     "SELECT pg_get_wal_replay_pause_state()") == "paused";
+}
+
 // Always resumes replay, also when the test fails or throws.
 struct PausedReplay {
   PausedReplay() { switchyard::test::pg_cluster("pause-replay"); }

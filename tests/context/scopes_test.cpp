@@ -317,6 +317,7 @@ namespace {
 struct LazyQuery {
   std::string loaded_on;
   int value = 0;
+  bool loaded() const { return !loaded_on.empty(); }
   void load() {
     loaded_on = sy::lease_connection(dog())->identity().database;
     value = static_cast<int>(std::get<std::int64_t>(sy::execute(dog(), "SELECT 7", {}).scalar()));
@@ -333,4 +334,11 @@ TEST_CASE_FIXTURE(SqliteFixture, "a lazy result returned from a scope is loaded 
   LazyQuery& ref = sy::connected_to(animals(), kReading, []() -> LazyQuery& { return shared; });
   CHECK(&ref == &shared);
   CHECK(shared.loaded_on.empty());
+  // A lazy query that caches nothing cannot leave the scope unloaded (compile-time check).
+  struct Unloaded {
+    using lazy_query_tag = void;
+  };
+  static_assert(sy::detail::LazyQuery<Unloaded>);
+  static_assert(!sy::detail::LoadsInScope<Unloaded>);
+  static_assert(sy::detail::LoadsInScope<LazyQuery>);
 }

@@ -125,26 +125,29 @@ TEST_CASE_FIXTURE(PgFixture, "http e2e: the time-window resolver reads stale dat
   App app(selector);
   Client c(app.port);
   Count count;
-  int stale = 0, fresh = 0;
-  {
+  int stale = 0, conclusive = 0;
+  // An observation counts only when replay stayed paused around the read (the cluster is shared).
+  for (int attempt = 0; attempt < 5 && conclusive < 2; ++attempt) {
     PausedReplay paused;
-    for (int i = 0; i < 2; ++i) {
-      const std::string name = "tw" + std::to_string(i);
-      c.write(name);
-      auto [standby, visible] = c.read(name);  // within the delay: the primary
-      CHECK_FALSE(standby);
-      CHECK(visible);
-      std::this_thread::sleep_for(2100ms);
-      auto [standby2, visible2] = c.read(name);  // after it: the lagging standby
-      CHECK(standby2);
-      (visible2 ? fresh : stale) += 1;
+    const std::string name = "tw" + std::to_string(attempt);
+    c.write(name);
+    auto [standby, visible] = c.read(name);  // within the delay: the primary
+    CHECK_FALSE(standby);
+    CHECK(visible);
+    std::this_thread::sleep_for(2100ms);
+    const bool lagging = replay_paused() &&
+                         sy::test::pg_scalar(sy::test::pg_replica(), kDb,
+                                             "SELECT count(*) FROM dogs WHERE name = '" + name + "'") == "0";
+    auto [standby2, visible2] = c.read(name);  // after it: the standby, lagging or not
+    CHECK(standby2);
+    if (lagging && replay_paused()) {
+      ++conclusive;
+      if (!visible2) ++stale;
     }
   }
-  MESSAGE("time window: ", stale, " stale reads of 2 after the delay (replay paused)");
-  CHECK(stale == 2);
-  CHECK(count.wrote == 2);
-  CHECK(count.primary == 2);
-  CHECK(count.replica == 2);
+  MESSAGE("time window: ", stale, " stale reads of ", conclusive, " reads after the delay with replay paused");
+  CHECK(conclusive == 2);
+  CHECK(stale == conclusive);
   sy::test::pg_wait_catchup(kDb);
 }
 
@@ -160,17 +163,19 @@ TEST_CASE_FIXTURE(PgFixture, "http e2e: the WAL-position resolver never reads st
       const std::string name = "wal" + std::to_string(i);
       writer.write(name);
       REQUIRE_FALSE(writer.cookie.empty());
+      const bool paused_before = replay_paused();
       auto [standby, visible] = writer.read(name);
       ++reads;
       if (!visible) ++stale;
-      CHECK_FALSE(standby);
+      if (paused_before && replay_paused()) CHECK_FALSE(standby);  // behind: the primary
     }
     // Past Rails' delay, the standby is still behind: still the primary.
     std::this_thread::sleep_for(2100ms);
+    const bool paused_before = replay_paused();
     auto [standby, visible] = writer.read("wal4");
     ++reads;
     if (!visible) ++stale;
-    CHECK_FALSE(standby);
+    if (paused_before && replay_paused()) CHECK_FALSE(standby);
     // A client that wrote nothing reads the standby.
     CHECK(bystander.read("wal0").first);
   }
@@ -187,7 +192,6 @@ TEST_CASE_FIXTURE(PgFixture, "http e2e: the WAL-position resolver never reads st
   MESSAGE("WAL position: ", stale, " stale reads of ", reads, " (replay paused, then resumed)");
   CHECK(stale == 0);
   CHECK(count.wrote == 5);
-  CHECK(count.primary == 6);
 }
 
 TEST_CASE_FIXTURE(PgFixture, "http e2e: a tampered cookie reads the primary" * SY_PG) {
@@ -197,8 +201,7 @@ TEST_CASE_FIXTURE(PgFixture, "http e2e: a tampered cookie reads the primary" * S
   c.write("tamper");
   REQUIRE_FALSE(c.cookie.empty());
   c.cookie[c.cookie.size() - 3] = c.cookie[c.cookie.size() - 3] == 'A' ? 'B' : 'A';
-  PausedReplay paused;
   auto [standby, visible] = c.read("tamper");
-  CHECK_FALSE(standby);
+  CHECK_FALSE(standby);  // fail-safe window: the primary, whatever the standby's state
   CHECK(visible);
 }

@@ -190,3 +190,14 @@ TEST_CASE("dry: relations of a model") {
   auto ts = Dog::where(&Dog::born_at, model_test::Clock::time_point(*t)).to_sql(PG);
   CHECK(ts.binds.back() == Value{std::string("2024-05-06 07:08:09.500000")});
 }
+
+TEST_CASE("dry: a record's upsert statement (what a copy in another database receives)") {
+  model_test::Toy toy{.id = 7, .dog_id = 3, .label = "ball"};
+  for (Dialect d : {PG, SQLITE}) {
+    auto st = toy.upsert_statement(d);
+    CHECK(st.sql ==
+          R"(INSERT INTO "toys" ("id", "dog_id", "label") VALUES ($1, $2, $3) ON CONFLICT ("id") )"
+          R"(DO UPDATE SET "dog_id" = excluded."dog_id", "label" = excluded."label")");
+    CHECK(st.binds == std::vector<Value>{i(7), i(3), std::string("ball")});
+  }
+}

@@ -523,6 +523,19 @@ MODEL_CASE("attributes copy a record to another database") {
   auto back = ArchivedDog::find(rex.id);
   CHECK(back.attributes() == rex.attributes());
   CHECK(nlohmann::json(back) == nlohmann::json(rex));
+
+  // The idempotent form: the upsert statement, sent twice, on the other database's connection.
+  Toy toy = Toy::create({.dog_id = 1, .label = "ball"});
+  toy.label = "bone";
+  auto lease = sy::Record::lease_connection();
+  sy::Record::execute("CREATE TEMP TABLE toys (id integer PRIMARY KEY, dog_id integer, label text)");
+  for (int round = 0; round < 2; ++round) {
+    auto st = toy.upsert_statement(lease->dialect());
+    sy::execute(sy::Record::connection_class(), st.sql, st.binds);
+  }
+  CHECK(sy::Record::execute("SELECT label FROM toys WHERE id = ?", {toy.id}).scalar() ==
+        Value{std::string("bone")});
+  sy::Record::execute("DROP TABLE toys");
 }
 
 MODEL_CASE("on_persist runs inside the write's transaction; its commit hook after the commit") {

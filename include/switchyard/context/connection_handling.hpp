@@ -84,17 +84,29 @@ class ConnectedToScope {
 };
 
 namespace detail {
-// A result with a `load()` member (a lazy relation) is loaded before the scope ends, so a query
-// built in a scope runs in that scope (Rails loads a returned Relation inside the block).
+// A query built in a scope runs in that scope. Two hooks for result types:
+//  * a lazy, caching result (`void load()` that fills it, `bool loaded() const`) is loaded before
+//    the scope ends, as Rails loads a Relation returned from the block;
+//  * a lazy query that caches nothing (declares `using lazy_query_tag = void;`, as a Relation
+//    that runs whenever it is iterated does) cannot be returned from a scope at all: it would run
+//    later, outside the scope. Return its loaded result (`.all()`) instead.
 template <typename T>
-concept LoadsInScope = requires(T& value) { value.load(); };
+concept LoadsInScope = requires(T& value, const T& cvalue) {
+  { value.load() } -> std::same_as<void>;
+  { cvalue.loaded() } -> std::convertible_to<bool>;
+};
+template <typename T>
+concept LazyQuery = requires { typename T::lazy_query_tag; };
 
 template <typename Fn>
 decltype(auto) run_in_scope(Fn&& fn) {
   using R = std::invoke_result_t<Fn>;
+  static_assert(!LazyQuery<std::remove_cvref_t<R>>,
+                "returning an unloaded query from a connected_to block would run it outside the "
+                "scope: return its result (e.g. .all()) from inside the block");
   if constexpr (!std::is_void_v<R> && !std::is_reference_v<R> && LoadsInScope<R>) {
     R result = std::forward<Fn>(fn)();
-    result.load();
+    if (!result.loaded()) result.load();
     return result;
   } else {
     return std::forward<Fn>(fn)();
@@ -236,15 +248,9 @@ inline Result execute(const ConnectionClass& klass, std::string_view sql,
   return execute(klass, sql, std::span<const Value>(binds.begin(), binds.size()), options);
 }
 
-// Proxy routing hook: given the class and SQL, returns the lease to run it on (or an empty lease
-// to use the default choice). Installed by the routing layer.
-using StatementRouter = std::function<Lease(const ConnectionClass&, std::string_view sql,
-                                            std::string& route_reason)>;
-void set_statement_router(StatementRouter router);
-
-// Full statement interception, consulted before the router: runs the statement itself (the
-// routing layer needs to retry a read elsewhere and to act after a commit) and returns its
-// result, or returns nullopt to leave the statement to the router / the default choice.
+// Proxy routing hook: runs the statement itself (the routing layer picks the node, retries a read
+// elsewhere and acts after a commit) and returns its result, or returns nullopt to leave the
+// statement to the default, role-based choice. Installed by routing::install.
 using StatementExecutor = std::function<std::optional<Result>(
     const ConnectionClass&, std::string_view sql, std::span<const Value> binds,
     const ExecOptions& options)>;

@@ -290,6 +290,23 @@ class Model {
     return self();
   }
 
+  // INSERT of every column ... ON CONFLICT (primary key) DO UPDATE SET every other column: the
+  // idempotent write of this record's current values, for a copy kept in another database (the
+  // sync layer sends it on that database's connection). Not sent here; no callbacks.
+  sql::Statement upsert_statement(sql::Dialect dialect) const {
+    const auto& info = model_info();
+    sql::Insert insert;
+    insert.table = info.table;
+    insert.columns = info.columns;
+    insert.rows.push_back(detail::values_of(self()));
+    sql::OnConflict conflict;
+    conflict.columns = {info.primary_key};
+    for (const auto& c : info.columns)
+      if (c != info.primary_key) conflict.update.push_back(c);
+    insert.on_conflict = std::move(conflict);
+    return sql::render(insert, dialect);
+  }
+
   // {"id": 1, "name": "Rex", "age": null, ...}: every field by column name, as JSON.
   nlohmann::json attributes() const {
     nlohmann::json out = nlohmann::json::object();

@@ -125,11 +125,11 @@ Statement render_exists(const Select& query, Dialect dialect);
 // in order("name DESC"); such orders are quoted and reversible. Returns the parsed term.
 std::optional<OrderBy> parse_simple_order(std::string_view text);
 
-// The byte offsets of the `?` placeholders in `sql`, skipping string literals, quoted identifiers,
-// dollar-quoted strings and comments.
-std::vector<std::size_t> question_marks(std::string_view sql);
-// Replaces each `?` placeholder with $first, $first+1, ...; throws ArgumentError (Rails' "wrong
-// number of bind variables (1 for 2) in: ...") unless there are exactly `count` of them.
+// Replaces each `?` placeholder with $first, $first+1, ... (the lexer's
+// rewrite_question_placeholders: strings, quoted identifiers, comments and dollar quotes are
+// skipped); throws ArgumentError (Rails' "wrong number of bind variables (1 for 2) in: ...")
+// unless there are exactly `count` of them.
 std::string number_placeholders(std::string_view sql, int first, std::size_t count);
+std::string number_placeholders(std::string_view sql, int first, std::size_t count, Dialect dialect);
 
 }  // namespace switchyard::sql

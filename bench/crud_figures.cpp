@@ -1,0 +1,212 @@
+// Figures 1-3: find by primary key and create, against libpq, SOCI and ActiveRecord; the same
+// find on the standby through a reading scope and through proxy mode.
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+
+#include "drivers.hpp"
+#include "figures.hpp"
+
+namespace bench {
+namespace {
+
+volatile std::int64_t g_sink = 0;  // keeps results alive
+
+template <typename Fn>
+Variant timed(std::string name, Fn body) {
+  return Variant{std::move(name), [body](int n) mutable {
+                   const auto t0 = now_ns();
+                   for (int i = 0; i < n; ++i) body();
+                   return static_cast<double>(now_ns() - t0);
+                 }};
+}
+
+nlohmann::json rounds_json(const Interleaved& r) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, values] : r.rounds) {
+    nlohmann::json v = nlohmann::json::array();
+    for (double x : values) v.push_back(std::round(x));
+    j[name] = {{"ns_per_op_by_round", v}, {"median_ns", std::round(median(values))}};
+  }
+  return j;
+}
+
+Figure time_figure(const std::string& name, const Interleaved& r, const std::string& mine,
+                   const std::string& base, const std::string& base_label,
+                   const std::string& target) {
+  Figure f;
+  f.name = name;
+  f.unit = "us/op";
+  f.value = r.median_ns(mine) / 1000;
+  f.baseline = base_label;
+  f.baseline_value = r.median_ns(base) / 1000;
+  f.ratio = r.paired_ratio(mine, base);
+  f.target = target;
+  f.detail = rounds_json(r);
+  return f;
+}
+
+Figure throughput_figure(const std::string& name, const Interleaved& r, const std::string& mine,
+                         const std::string& base, const std::string& base_label,
+                         const std::string& target) {
+  Figure f;
+  f.name = name;
+  f.unit = "ops/s";
+  f.value = 1e9 / r.median_ns(mine);
+  f.baseline = base_label;
+  f.baseline_value = 1e9 / r.median_ns(base);
+  f.ratio = r.paired_ratio(base, mine);  // throughput ratio = time ratio inverted
+  f.target = target;
+  f.detail = rounds_json(r);
+  return f;
+}
+
+}  // namespace
+
+void crud_figures(const Env& env, const Options& options, Results& results) {
+  RawPg raw(env.conninfo(env.primary));
+  SociPg soci(env.conninfo(env.primary));
+  std::unique_ptr<RubyChild> ruby;
+  if (!options.ruby_script.empty()) ruby = std::make_unique<RubyChild>(options.ruby_script, env.database);
+
+  // ---- 1. find by primary key on the primary ----
+  {
+    std::int64_t k_orm = 0, k_raw = 0, k_soci = 0, k_ar = 0;
+    std::vector<Variant> v = {
+        timed("switchyard", [&] { g_sink = g_sink + Dog::find(id_for(k_orm++)).id; }),
+        timed("libpq", [&] { g_sink = g_sink + raw.find(id_for(k_raw++)).id; }),
+        timed("soci", [&] { g_sink = g_sink + soci.find(id_for(k_soci++)).id; }),
+    };
+    if (ruby)
+      v.push_back(Variant{"activerecord", [&](int n) {
+                            const double ns = ruby->run("find", n, k_ar);
+                            k_ar += n;
+                            return ns;
+                          }});
+    const auto r = interleave(v, options.rounds, options.ops(100), options.ops(200));
+    results.add(time_figure("1. find by id: vs libpq", r, "switchyard", "libpq",
+                            "libpq prepared stmt", "ratio <= 1.10"));
+    results.add(time_figure("1. find by id: vs SOCI", r, "switchyard", "soci",
+                            "SOCI prepared stmt", ""));
+    if (ruby)
+      results.add(throughput_figure("1. find by id: vs ActiveRecord", r, "switchyard",
+                                    "activerecord", "ActiveRecord 6.1", "ratio >= 8"));
+    else
+      results.pending("1. find by id: vs ActiveRecord", "ops/s", "ActiveRecord 6.1", "ratio >= 8",
+                      "run without --ruby");
+  }
+
+  // ---- 2. create one record ----
+  {
+    std::int64_t k_orm = 0, k_raw = 0, k_soci = 0, k_ar = 0;
+    std::vector<Variant> v = {
+        timed("switchyard",
+              [&] {
+                const auto k = k_orm++;
+                g_sink = g_sink + Dog::create({.name = "sy-" + std::to_string(k),
+                                               .age = static_cast<int>(k % 20)})
+                                      .id;
+              }),
+        timed("libpq",
+              [&] {
+                const auto k = k_raw++;
+                g_sink = g_sink + raw.create("pq-" + std::to_string(k), static_cast<int>(k % 20)).id;
+              }),
+        timed("soci",
+              [&] {
+                const auto k = k_soci++;
+                g_sink = g_sink + soci.create("so-" + std::to_string(k), static_cast<int>(k % 20)).id;
+              }),
+    };
+    if (ruby)
+      v.push_back(Variant{"activerecord", [&](int n) {
+                            const double ns = ruby->run("create", n, k_ar);
+                            k_ar += n;
+                            return ns;
+                          }});
+    const auto r = interleave(v, options.rounds, options.ops(60), options.ops(50));
+    results.add(time_figure("2. create: vs libpq", r, "switchyard", "libpq",
+                            "libpq prepared stmt", "ratio <= 1.15"));
+    results.add(time_figure("2. create: vs SOCI", r, "switchyard", "soci", "SOCI prepared stmt", ""));
+    if (ruby)
+      results.add(throughput_figure("2. create: vs ActiveRecord", r, "switchyard", "activerecord",
+                                    "ActiveRecord 6.1 create!", "ratio >= 5"));
+    else
+      results.pending("2. create: vs ActiveRecord", "ops/s", "ActiveRecord 6.1 create!",
+                      "ratio >= 5", "run without --ruby");
+  }
+  // The creates went to the primary; let the standby catch up before anything reads it.
+  wait_catchup(env);
+}
+
+void profile_variant(const Env& env, const std::string& variant, int n) {
+  std::function<void(std::int64_t)> op;
+  std::unique_ptr<RawPg> raw;
+  if (variant == "find_orm") op = [](std::int64_t k) { g_sink = g_sink + Dog::find(id_for(k)).id; };
+  else if (variant == "find_standby") op = [](std::int64_t k) { g_sink = g_sink + StandbyDog::find(id_for(k)).id; };
+  else if (variant == "find_scope")
+    op = [](std::int64_t k) {
+      g_sink = g_sink + BenchRecord::connected_to({.role = sy::reading}, [&] { return Dog::find(id_for(k)); }).id;
+    };
+#if SY_BENCH_HAVE_ROUTING
+  else if (variant == "find_proxy") op = [](std::int64_t k) { g_sink = g_sink + ProxyDog::find(id_for(k)).id; };
+#endif
+  else if (variant == "create_orm")
+    op = [](std::int64_t k) { g_sink = g_sink + Dog::create({.name = "p-" + std::to_string(k), .age = 1}).id; };
+  else if (variant == "find_libpq" || variant == "create_libpq") {
+    raw = std::make_unique<RawPg>(env.conninfo(env.primary));
+    if (variant == "find_libpq") op = [&](std::int64_t k) { g_sink = g_sink + raw->find(id_for(k)).id; };
+    else op = [&](std::int64_t k) { g_sink = g_sink + raw->create("p-" + std::to_string(k), 1).id; };
+  } else {
+    throw std::runtime_error("unknown variant " + variant);
+  }
+  for (std::int64_t k = 0; k < 20; ++k) op(k);  // connect, prepare
+  for (std::int64_t k = 0; k < n; ++k) op(k);
+}
+
+void routing_figures(const Env& env, const Options& options, Results& results) {
+  RawPg raw(env.conninfo(env.replica), false);
+  std::int64_t k_direct = 0, k_scope = 0, k_raw = 0, k_proxy = 0;
+  std::vector<Variant> v = {
+      timed("direct", [&] { g_sink = g_sink + StandbyDog::find(id_for(k_direct++)).id; }),
+      timed("reading_scope",
+            [&] {
+              g_sink = g_sink + BenchRecord::connected_to({.role = sy::reading}, [&] {
+                         return Dog::find(id_for(k_scope++));
+                       }).id;
+            }),
+      timed("libpq", [&] { g_sink = g_sink + raw.find(id_for(k_raw++)).id; }),
+  };
+#if SY_BENCH_HAVE_ROUTING
+  v.push_back(timed("proxy", [&] { g_sink = g_sink + ProxyDog::find(id_for(k_proxy++)).id; }));
+  sy::routing::reset_session();
+  sy::routing::reset_metrics();
+#else
+  (void)k_proxy;
+#endif
+  const auto r = interleave(v, options.rounds, options.ops(100), options.ops(200));
+  {
+    auto f = time_figure("3. find on standby: reading scope", r, "reading_scope", "direct",
+                         "direct (standby's own class)", "ratio <= 1.05");
+    f.note = "connected_to(reading) pushed and popped around every find";
+    results.add(f);
+  }
+#if SY_BENCH_HAVE_ROUTING
+  {
+    auto f = time_figure("3. find on standby: proxy mode", r, "proxy", "direct",
+                         "direct (standby's own class)", "ratio <= 1.05");
+    const auto m = sy::routing::metrics();
+    f.detail["routing_metrics"] = m.to_json();
+    results.add(f);
+  }
+#else
+  results.pending("3. find on standby: proxy mode", "us/op", "direct (standby's own class)",
+                  "ratio <= 1.05", "routing proxy mode has not landed in main");
+#endif
+  results.add(time_figure("3. find on standby: direct vs libpq", r, "direct", "libpq",
+                          "libpq prepared on standby", ""));
+}
+
+}  // namespace bench

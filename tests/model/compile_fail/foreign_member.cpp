@@ -1,0 +1,4 @@
+// expect: a member of another class
+#include "common.hpp"
+
+int main() { return static_cast<int>(Dog::where(&Cat::name, "Tom").count()); }
