@@ -12,6 +12,9 @@
 #include <sstream>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+
+#include "switchyard/cli/command.hpp"
 #include "switchyard/config/database_configurations.hpp"
 #include "switchyard/connection/connection.hpp"
 #include "switchyard/errors.hpp"
@@ -380,6 +383,7 @@ const std::vector<std::pair<std::string, std::string>> kCommands = {
     {"sync:retry-dead", "move the dead letters of --table back into the outbox"},
     {"sync:backfill", "copy existing rows in key order, resumable (--overwrite, --restart)"},
     {"sync:verify", "compare both sides by range checksums (--repair enqueues differences)"},
+    {"sync:help", "the options of the sync commands"},
 };
 
 void help(std::ostream& out) {
@@ -394,6 +398,54 @@ void help(std::ostream& out) {
          "sync:backfill: --batch N --rate ROWS/S --overwrite --restart --no-copy --max-batches N\n"
          "sync:verify: --repair --range-size N --leaf-size N --progress\n";
 }
+
+// Registration with the `switchyard` command: each sync:* command takes its arguments unparsed
+// (CLI11 prefix mode) and hands them to sync_main, with the global --config / --env added.
+class SyncCommand : public cli::Command {
+ public:
+  explicit SyncCommand(std::string name) : name_(std::move(name)) {}
+  void configure(CLI::App& app) override {
+    app.prefix_command();
+    app_ = &app;
+  }
+  int run(cli::Context& ctx) override {
+    std::vector<std::string> args{name_};
+    for (auto& a : app_->remaining()) args.push_back(a);
+    auto given = [&](const std::string& opt) {
+      for (const auto& a : args)
+        if (a == opt || a.rfind(opt + "=", 0) == 0) return true;
+      return false;
+    };
+    if (!given("--config")) {
+      auto path = ctx.config_path();
+      if (!ctx.globals().config.empty() || std::filesystem::exists(path)) {
+        args.push_back("--config");
+        args.push_back(path.string());
+      }
+    }
+    if (!given("--env")) {
+      args.push_back("--env");
+      args.push_back(ctx.env());
+    }
+    return sync_main(args, ctx.out(), ctx.err());
+  }
+
+ private:
+  std::string name_;
+  CLI::App* app_ = nullptr;
+};
+
+const bool registered = [] {
+  for (const auto& [name, text] : kCommands) {
+    cli::CommandInfo info;
+    info.name = name;
+    info.description = name == "sync:help" ? text : text + " (sync:help for options)";
+    info.factory = [n = name] { return std::make_unique<SyncCommand>(n); };
+    info.group = "Sync";
+    cli::register_command(std::move(info));
+  }
+  return true;
+}();
 
 }  // namespace
 

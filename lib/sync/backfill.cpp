@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ostream>
+#include <set>
 #include <thread>
 
 #include "switchyard/connection/connection.hpp"
@@ -128,6 +129,31 @@ struct Batch {
   std::vector<std::string> inserted;
   std::string last_key;
 };
+
+// The keys of `keys` that no longer have a row on the source (deleted, or outside the filter /
+// rejected by the transform). Without a transform only the keys are read.
+std::vector<std::string> still_there(Connection& src, const TableSync& spec,
+                                     const detail::Plan& plan,
+                                     const std::vector<std::string>& keys) {
+  if (spec.transform) return detail::read_records(src, spec, plan, keys).gone;
+  std::set<std::string> found;
+  constexpr std::size_t kChunk = 1000;
+  for (std::size_t start = 0; start < keys.size(); start += kChunk) {
+    const std::size_t n = std::min(kChunk, keys.size() - start);
+    std::vector<Value> binds;
+    for (std::size_t i = 0; i < n; ++i) binds.push_back(detail::key_bind(plan, keys[start + i]));
+    const std::string qk = sql::quote_identifier(plan.source_key);
+    std::string sql = "SELECT " + qk + " FROM " + sql::quote_qualified(spec.table) + " WHERE " +
+                      qk + " IN (" + detail::placeholders(n) + ")";
+    if (!spec.filter.empty()) sql += " AND (" + spec.filter + ")";
+    for (const auto& row : src.execute(sql, binds, {.name = "SYNC Backfill Check"}).rows)
+      found.insert(detail::key_text(row[0]));
+  }
+  std::vector<std::string> gone;
+  for (const auto& k : keys)
+    if (!found.count(k)) gone.push_back(k);
+  return gone;
+}
 
 }  // namespace
 
@@ -282,8 +308,10 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
       in.finish(b.read);
       if (b.read > 0) {
         const std::string okey_t = detail::ordered_key(sql::Dialect::postgresql, plan, tkey);
-        b.last_key = to_text(tgt->execute("SELECT " + tkey + "::text FROM switchyard_backfill_stage "
-                                          "ORDER BY " + okey_t + " DESC LIMIT 1",
+        // Aliased: ORDER BY "id" would otherwise sort by the text output column of that name.
+        b.last_key = to_text(tgt->execute("SELECT " + tkey + "::text AS sy_last_key FROM "
+                                          "switchyard_backfill_stage ORDER BY " + okey_t +
+                                          " DESC LIMIT 1",
                                           kNoBinds, {.name = "SYNC Backfill"})
                                  .scalar());
         std::string upsert = "INSERT INTO " + ttable + " (" + tcols + ") SELECT " + tcols +
@@ -348,10 +376,10 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     // Keys inserted just now may have been deleted (or left the filter) on the source after we
     // read them and before the worker could see them on the target: re-check on the primary.
     if (!options.overwrite && !b.inserted.empty()) {
-      auto again = detail::read_records(*src, spec, plan, b.inserted);
-      if (!again.gone.empty()) {
-        enqueue_many(*src, spec.table, again.gone, "backfill");
-        result.requeued += static_cast<std::int64_t>(again.gone.size());
+      auto gone = still_there(*src, spec, plan, b.inserted);
+      if (!gone.empty()) {
+        enqueue_many(*src, spec.table, gone, "backfill");
+        result.requeued += static_cast<std::int64_t>(gone.size());
         wake_workers();
       }
     }

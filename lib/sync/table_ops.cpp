@@ -33,6 +33,11 @@ const Value& SyncRecord::operator[](std::string_view column) const {
   return const_cast<SyncRecord&>(*this)[column];
 }
 
+std::string key_text(const Value& v) {
+  if (auto* b = std::get_if<bool>(&v)) return *b ? "1" : "0";
+  return to_text(v);
+}
+
 std::string TableSync::describe() const {
   return table + " -> " + target.name() + "." + target_name();
 }
@@ -148,10 +153,7 @@ Plan make_plan(const TableSync& spec, Connection& source, Connection& target) {
   return plan;
 }
 
-std::string key_text(const Value& v) {
-  if (auto* b = std::get_if<bool>(&v)) return *b ? "1" : "0";
-  return to_text(v);
-}
+std::string key_text(const Value& v) { return sync::key_text(v); }
 
 Value key_bind(const Plan& plan, const std::string& key) {
   if (plan.integer_key) {

@@ -226,9 +226,11 @@ TEST_CASE("pg sync: verify finds a row changed behind the sync's back; --repair 
                 "INSERT INTO dogs (id, name, age, born, price, tags) SELECT i, 'dog ' || i, i % "
                 "20, now(), 1.5, '[1, 2]' FROM generate_series(1, 20000) i");
   test::pg_wait_catchup(f.db);
-  auto b = sy::backfill(f.spec);
+  auto b = sy::backfill(f.spec, {.batch_size = 3000});
   CHECK(b.used_copy);
   CHECK(b.rows_inserted == 20000);
+  CHECK(b.rows_copied == 20000);  // each key read once: batches advance in key order
+  CHECK(b.batches == 7);
   std::string out;
   REQUIRE(test::run_tool(f.tool_args("sync:verify"), &out) == 0);
   test::pg_exec(test::pg_second(), f.db, "UPDATE dogs SET age = 77 WHERE id = 12345");

@@ -1,7 +1,10 @@
 // Sync between two SQLite files: everything that needs no server.
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "switchyard/errors.hpp"
@@ -410,4 +413,27 @@ TEST_CASE("sqlite sync: the CLI commands") {
   CHECK(run({"sync:work", "--bogus"}) == 2);
   CHECK(run(with("sync:work", {"--batch", "x"})) == 2);
   CHECK(run({"sync:help"}) == 0);
+}
+
+TEST_CASE("sqlite sync: the stock switchyard binary runs the sync commands for any table") {
+  Pair p("stock");
+  auto config = test::write_config(
+      "stock.json", {{"animals", test::sqlite_settings(p.a_file)},
+                     {"archive", test::sqlite_settings(p.b_file)}});
+  p.src->execute("INSERT INTO dogs (id, name) VALUES (1, 'a'), (2, 'b')");
+  const std::string base = std::string(SY_SWITCHYARD) + " --config '" + config.string() +
+                           "' --env test ";
+  const std::string table = " --table dogs --from animals --to archive";
+  auto sh = [](const std::string& cmd) {
+    int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  };
+  CHECK(sh(base + "sync:capture --from animals --table dogs") == 0);
+  CHECK(sh(base + "sync:verify" + table) == 1);
+  CHECK(sh(base + "sync:backfill" + table + " --quiet") == 0);
+  p.src->execute("UPDATE dogs SET name = 'c' WHERE id = 2");
+  CHECK(sh(base + "sync:work" + table + " --once --quiet") == 0);
+  CHECK(sh(base + "sync:verify" + table) == 0);
+  CHECK(sh(base + "sync:status --from animals") == 0);
+  CHECK(test::count(*p.tgt, "SELECT count(*) FROM dogs WHERE name = 'c'") == 1);
 }

@@ -62,4 +62,7 @@ struct TableSync {
   std::string describe() const;
 };
 
+// A key as the outbox stores it: integers as digits, text as is (booleans 1/0).
+std::string key_text(const Value& key);
+
 }  // namespace switchyard::sync
