@@ -2,6 +2,7 @@
 // find on the standby through a reading scope and through proxy mode.
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -41,6 +42,7 @@ Figure time_figure(const std::string& name, const Interleaved& r, const std::str
   f.value = r.median_ns(mine) / 1000;
   f.baseline = base_label;
   f.baseline_value = r.median_ns(base) / 1000;
+  f.ratio = r.paired_ratio(mine, base);
   f.target = target;
   f.detail = rounds_json(r);
   return f;
@@ -55,6 +57,7 @@ Figure throughput_figure(const std::string& name, const Interleaved& r, const st
   f.value = 1e9 / r.median_ns(mine);
   f.baseline = base_label;
   f.baseline_value = 1e9 / r.median_ns(base);
+  f.ratio = r.paired_ratio(base, mine);  // throughput ratio = time ratio inverted
   f.target = target;
   f.detail = rounds_json(r);
   return f;
@@ -82,7 +85,7 @@ void crud_figures(const Env& env, const Options& options, Results& results) {
                             k_ar += n;
                             return ns;
                           }});
-    const auto r = interleave(v, options.rounds, options.ops(1500), options.ops(300));
+    const auto r = interleave(v, options.rounds, options.ops(100), options.ops(200));
     results.add(time_figure("1. find by id: vs libpq", r, "switchyard", "libpq",
                             "libpq prepared stmt", "ratio <= 1.10"));
     results.add(time_figure("1. find by id: vs SOCI", r, "switchyard", "soci",
@@ -123,7 +126,7 @@ void crud_figures(const Env& env, const Options& options, Results& results) {
                             k_ar += n;
                             return ns;
                           }});
-    const auto r = interleave(v, options.rounds, options.ops(800), options.ops(100));
+    const auto r = interleave(v, options.rounds, options.ops(60), options.ops(50));
     results.add(time_figure("2. create: vs libpq", r, "switchyard", "libpq",
                             "libpq prepared stmt", "ratio <= 1.15"));
     results.add(time_figure("2. create: vs SOCI", r, "switchyard", "soci", "SOCI prepared stmt", ""));
@@ -136,6 +139,31 @@ void crud_figures(const Env& env, const Options& options, Results& results) {
   }
   // The creates went to the primary; let the standby catch up before anything reads it.
   wait_catchup(env);
+}
+
+void profile_variant(const Env& env, const std::string& variant, int n) {
+  std::function<void(std::int64_t)> op;
+  std::unique_ptr<RawPg> raw;
+  if (variant == "find_orm") op = [](std::int64_t k) { g_sink = g_sink + Dog::find(id_for(k)).id; };
+  else if (variant == "find_standby") op = [](std::int64_t k) { g_sink = g_sink + StandbyDog::find(id_for(k)).id; };
+  else if (variant == "find_scope")
+    op = [](std::int64_t k) {
+      g_sink = g_sink + BenchRecord::connected_to({.role = sy::reading}, [&] { return Dog::find(id_for(k)); }).id;
+    };
+#if SY_BENCH_HAVE_ROUTING
+  else if (variant == "find_proxy") op = [](std::int64_t k) { g_sink = g_sink + ProxyDog::find(id_for(k)).id; };
+#endif
+  else if (variant == "create_orm")
+    op = [](std::int64_t k) { g_sink = g_sink + Dog::create({.name = "p-" + std::to_string(k), .age = 1}).id; };
+  else if (variant == "find_libpq" || variant == "create_libpq") {
+    raw = std::make_unique<RawPg>(env.conninfo(env.primary));
+    if (variant == "find_libpq") op = [&](std::int64_t k) { g_sink = g_sink + raw->find(id_for(k)).id; };
+    else op = [&](std::int64_t k) { g_sink = g_sink + raw->create("p-" + std::to_string(k), 1).id; };
+  } else {
+    throw std::runtime_error("unknown variant " + variant);
+  }
+  for (std::int64_t k = 0; k < 20; ++k) op(k);  // connect, prepare
+  for (std::int64_t k = 0; k < n; ++k) op(k);
 }
 
 void routing_figures(const Env& env, const Options& options, Results& results) {
@@ -158,7 +186,7 @@ void routing_figures(const Env& env, const Options& options, Results& results) {
 #else
   (void)k_proxy;
 #endif
-  const auto r = interleave(v, options.rounds, options.ops(1500), options.ops(300));
+  const auto r = interleave(v, options.rounds, options.ops(100), options.ops(200));
   {
     auto f = time_figure("3. find on standby: reading scope", r, "reading_scope", "direct",
                          "direct (standby's own class)", "ratio <= 1.05");

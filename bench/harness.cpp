@@ -44,6 +44,15 @@ Interleaved interleave(const std::vector<Variant>& variants, int rounds, int ops
   return out;
 }
 
+double Interleaved::paired_ratio(const std::string& a, const std::string& b) const {
+  const auto& x = rounds.at(a);
+  const auto& y = rounds.at(b);
+  std::vector<double> r;
+  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+    if (y[i] > 0) r.push_back(x[i] / y[i]);
+  return median(r);
+}
+
 // ---- Servers --------------------------------------------------------------------------------
 
 namespace {
@@ -155,8 +164,9 @@ nlohmann::json Figure::to_json() const {
 }
 
 void judge(Figure& f) {
-  if (f.status == "pending") return;
-  if (f.value && f.baseline_value && *f.baseline_value != 0) f.ratio = *f.value / *f.baseline_value;
+  if (f.status == "pending" || f.status == "failed") return;
+  if (!f.ratio && f.value && f.baseline_value && *f.baseline_value != 0)
+    f.ratio = *f.value / *f.baseline_value;
   if (f.target.empty()) {
     f.status = "info";
     return;

@@ -41,6 +41,9 @@ struct Interleaved {
   // Per variant, the ns/op of every round, in round order.
   std::map<std::string, std::vector<double>> rounds;
   double median_ns(const std::string& name) const { return median(rounds.at(name)); }
+  // Median over rounds of a_r / b_r: the two blocks of one round ran next to each other, so a
+  // burst of load from elsewhere (this machine is shared) cancels out of the ratio.
+  double paired_ratio(const std::string& a, const std::string& b) const;
 };
 
 // `warmup` ops per variant first (untimed), then `rounds` rounds of `ops` ops per variant.
@@ -79,7 +82,8 @@ struct Figure {
   std::optional<double> value;           // switchyard
   std::string baseline;                  // what it is compared with
   std::optional<double> baseline_value;
-  std::optional<double> ratio;           // value / baseline_value (or as stated in `target`)
+  // value / baseline_value; where the figure sets it, the median of per-round paired ratios.
+  std::optional<double> ratio;
   std::string target;                    // "ratio <= 1.10", "value <= 300", "" (information)
   std::string status = "info";           // met | missed | info | pending
   std::string note;

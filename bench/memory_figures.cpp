@@ -104,7 +104,7 @@ void memory_figures(const Env& env, const Options& options, Results& results) {
   pool_connections(config, -1);
   raw_connections(conninfo);
 
-  const int rounds = std::max(3, options.rounds / 3);
+  const int rounds = std::max(3, options.rounds / 10);
   std::vector<double> sy_heap, sy_rss, pq_heap, pq_rss;
   for (int r = 0; r < rounds; ++r) {
     for (int k = 0; k < 2; ++k) {

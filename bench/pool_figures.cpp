@@ -111,13 +111,14 @@ void pool_figures(const Env& env, const Options& options, Results& results) {
                   return static_cast<double>(now_ns() - t0);
                 }},
     };
-    const auto r = interleave(v, options.rounds, options.ops(200000), options.ops(20000));
+    const auto r = interleave(v, options.rounds, options.ops(10000), options.ops(20000));
     Figure f;
     f.name = "5. pool: uncontended checkout+return";
     f.unit = "ns/op";
     f.value = r.median_ns("switchyard");
     f.baseline = "SOCI connection_pool";
     f.baseline_value = r.median_ns("soci");
+    f.ratio = r.paired_ratio("switchyard", "soci");
     f.target = "value <= 1000";
     for (const auto& [name, rounds] : r.rounds) f.detail[name] = rounds;
     results.add(f);
@@ -152,7 +153,7 @@ void pool_figures(const Env& env, const Options& options, Results& results) {
     };
     const double seconds = 1.0 * options.scale < 0.25 ? 0.25 : 1.0 * options.scale;
     contend(8, 0.2, sy_op);  // opens the four connections
-    const int rounds = std::max(3, options.rounds / 2);
+    const int rounds = std::max(3, options.rounds / 8);
     std::vector<double> sy_tp, sy_p99, sy_p50, so_tp, so_p99, so_p50;
     for (int r = 0; r < rounds; ++r) {
       for (int k = 0; k < 2; ++k) {

@@ -3,7 +3,7 @@
 // A web-like workload in proxy mode: kUsers users, each a logical session whose token travels
 // between its visits (UnitOfWork(token) ... export_token(), as a cookie would carry it). A visit
 // writes the user's row with probability kWriteShare, then reads it back. Meanwhile a pauser
-// thread pauses the standby's WAL replay for random spells (0.5-3.5 s, gaps 0.4-1.2 s; bounded,
+// thread pauses the standby's WAL replay for random spells (1-4 s, gaps 0.3-1 s; bounded,
 // always resumed). A read is stale when it returns less than the user's own last write.
 //
 // Phases alternate time-window (Rails' 2 s) and WAL stickiness (A B A B), each pair with the
@@ -55,7 +55,7 @@ Outcome phase(const Env& env, const sy::ConnectionClass& klass, unsigned seed, d
     try {
       if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error("replica connect failed");
       std::mt19937 rng(seed * 7 + 1);
-      std::uniform_real_distribution<double> gap(0.4, 1.2), spell(0.5, 3.5);
+      std::uniform_real_distribution<double> gap(0.3, 1.0), spell(1.0, 4.0);
       auto sleep_or_stop = [&](double s) {
         const auto until = Clock::now() + std::chrono::duration<double>(s);
         while (!stop.load() && Clock::now() < until)

@@ -82,7 +82,8 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: sy_bench [--out FILE] [--ruby SCRIPT|--no-ruby] [--micro FILE] [--rounds N]\n"
-               "                [--quick] [--only GROUPS]\n");
+               "                [--quick] [--only GROUPS]\n"
+               "       sy_bench --profile VARIANT --n N   (for callgrind; needs a previous run's database)\n");
 }
 
 }  // namespace
@@ -91,6 +92,8 @@ int main(int argc, char** argv) {
   // One malloc arena: heap_in_use() (mallinfo2) then sees the allocations of every thread.
   mallopt(M_ARENA_MAX, 1);
   bench::Options options;
+  std::string profile;
+  int profile_n = 1000;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -105,8 +108,10 @@ int main(int argc, char** argv) {
     else if (a == "--no-ruby") options.ruby_script.clear();
     else if (a == "--micro") options.micro_json = next();
     else if (a == "--rounds") options.rounds = std::stoi(next());
-    else if (a == "--quick") options.scale = 0.25;
+    else if (a == "--quick") options.scale = 0.5, options.rounds = 21;
     else if (a == "--only") options.only = next();
+    else if (a == "--profile") profile = next();
+    else if (a == "--n") profile_n = std::stoi(next());
     else {
       usage();
       return 2;
@@ -116,14 +121,20 @@ int main(int argc, char** argv) {
   bench::Results results;
   try {
     const auto env = bench::Env::from_environment();
-    std::fprintf(stderr, "sy_bench: setting up %s on the primary and the second server\n",
-                 env.database.c_str());
-    bench::setup_databases(env);
+    if (profile.empty()) {
+      std::fprintf(stderr, "sy_bench: setting up %s on the primary and the second server\n",
+                   env.database.c_str());
+      bench::setup_databases(env);
+    }
     const auto configs = bench::bench_configs(env);
     switchyard::establish(configs, "bench");
 #if SY_BENCH_HAVE_ROUTING
     switchyard::routing::install(configs, "bench");
 #endif
+    if (!profile.empty()) {
+      bench::profile_variant(env, profile, profile_n);
+      return 0;
+    }
     auto group = [&](const char* name, auto&& fn) {
       if (!options.wants(name)) return;
       std::fprintf(stderr, "sy_bench: %s\n", name);
@@ -133,7 +144,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sy_bench: %s failed: %s\n", name, e.what());
         bench::Figure f;
         f.name = std::string(name) + ": failed";
-        f.status = "missed";
+        f.status = "failed";
         f.note = e.what();
         results.add(f);
       }

@@ -3,15 +3,7 @@
 #include "lexical.hpp"
 #include "location.hpp"
 
-// yaml-cpp 0.7's node/impl.h trips g++ 12's -Wdangling-pointer (a false positive in its code).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
 #include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
-#else
-#include <yaml-cpp/yaml.h>
-#endif
 
 #include <charconv>
 #include <set>
@@ -74,17 +66,19 @@ class YamlReader {
   ordered_json convert_map(const YAML::Node& node, const std::string& path, int depth) {
     ordered_json out = ordered_json::object();
     std::vector<YAML::Node> merges;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+    for (const auto& pair : node) {
+      // Copies: yaml-cpp's iterators hand out temporaries, so references to them dangle.
+      const YAML::Node key = pair.first;
+      const YAML::Node value = pair.second;
       if (is_merge_key(key)) {
-        merges.push_back(it->second);
+        merges.push_back(value);
         continue;
       }
       if (!key.IsScalar()) fail(at(key), "mapping keys must be plain strings");
       const std::string name = key.Scalar();
       if (out.contains(name)) fail(at(key), "duplicate key '" + name + "'");
       marks_.at.emplace(path + "/" + name, std::pair{key.Mark().line + 1, key.Mark().column + 1});
-      out[name] = convert(it->second, path + "/" + name, depth + 1);
+      out[name] = convert(value, path + "/" + name, depth + 1);
     }
     for (const auto& merge : merges) apply_merge(out, merge, path, depth);
     return out;

@@ -36,7 +36,6 @@ struct Established {
 };
 std::mutex established_mutex;
 Established established;
-StatementRouter statement_router;
 StatementExecutor statement_executor;
 
 std::shared_ptr<ConnectionPool> resolve_pool(ConnectionHandler& handler, const PoolKey& key) {
@@ -232,7 +231,6 @@ void clear_connected_to_stack() {
   shard_swapping_prohibited_flag = false;
 }
 
-void set_statement_router(StatementRouter router) { statement_router = std::move(router); }
 void set_statement_executor(StatementExecutor executor) {
   statement_executor = std::move(executor);
 }
@@ -242,14 +240,6 @@ Result execute(const ConnectionClass& klass, std::string_view sql, std::span<con
   if (statement_executor) {
     if (std::optional<Result> done = statement_executor(klass, sql, binds, options))
       return std::move(*done);
-  }
-  if (statement_router) {
-    std::string reason;
-    if (Lease routed = statement_router(klass, sql, reason)) {
-      ExecOptions with_reason = options;
-      with_reason.route_reason = reason;
-      return routed->execute(sql, binds, with_reason);
-    }
   }
   return lease_connection(klass)->execute(sql, binds, options);
 }

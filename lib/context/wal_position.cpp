@@ -207,7 +207,7 @@ std::optional<WalToken> capture_primary_position(ConnectionPool& pool) {
                 "'; the WAL position must be read after COMMIT");
   auto identity = identity_on(pool, *lease);
   if (!identity) return std::nullopt;
-  auto row = probe(*lease, "SELECT pg_current_wal_insert_lsn()::text");
+  auto row = probe(*lease, (std::string("SELECT ") + kCommittedWalPosition).c_str());
   return token_from(*identity, row);
 }
 

@@ -1,3 +1,4 @@
+#include "switchyard/sql/dialect.hpp"
 #include "switchyard/migrate/database_tasks.hpp"
 
 #include <algorithm>
@@ -14,14 +15,7 @@
 namespace switchyard::migrate {
 namespace {
 
-std::string sql_string(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+std::string sql_string(const std::string& s) { return sql::quote_literal(s); }
 
 // Rails' Array#to_sentence: "a", "a and b", "a, b, and c".
 std::string to_sentence(const std::vector<std::string>& items) {

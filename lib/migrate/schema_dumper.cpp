@@ -1,3 +1,4 @@
+#include "switchyard/sql/dialect.hpp"
 #include "switchyard/migrate/schema_dumper.hpp"
 
 #include <fcntl.h>
@@ -20,14 +21,7 @@ extern char** environ;
 namespace switchyard::migrate {
 namespace {
 
-std::string sql_string(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+std::string sql_string(const std::string& s) { return sql::quote_literal(s); }
 
 std::string scrub(std::string text, const std::string& secret) {
   if (secret.empty()) return text;

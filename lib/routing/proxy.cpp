@@ -1,4 +1,5 @@
 // Proxy mode: the statement executor installed into the context layer (see proxy.hpp).
+#include "switchyard/context/wal_position.hpp"
 #include "switchyard/routing/proxy.hpp"
 
 #include <libpq-fe.h>
@@ -273,7 +274,7 @@ bool capture_position(SessionData& sd, ReplicaSet& set, ConnectionPool& writer_p
   }
   try {
     Lease l = writer_pool.lease();
-    auto text = raw_scalar(*l, "SELECT pg_current_wal_insert_lsn()::text");
+    auto text = raw_scalar(*l, (std::string("SELECT ") + kCommittedWalPosition).c_str());
     auto lsn = text ? parse_lsn(*text) : std::nullopt;
     if (!lsn) return false;
     if (!set.system_identifier()) {

@@ -1,3 +1,4 @@
+#include "switchyard/context/wal_position.hpp"
 #include "switchyard/routing/replica_set.hpp"
 
 #include <libpq-fe.h>
@@ -378,7 +379,7 @@ void ReplicaSet::probe_primary() {
     report_primary_failure(error);
     return;
   }
-  auto row = query_row(conn, "SELECT pg_current_wal_insert_lsn()::text", error);
+  auto row = query_row(conn, (std::string("SELECT ") + kCommittedWalPosition).c_str(), error);
   if (!row) {
     // In recovery (a demoted primary) this fails too: writes cannot go there either.
     PQfinish(conn);

@@ -40,6 +40,15 @@ std::string quote_qualified(std::string_view dotted_name) {
   return out;
 }
 
+std::string quote_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 std::string placeholder(int n) {
   std::string out = "$";  // not "$" + to_string(n): GCC 12 -Wrestrict false positive in release
   out += std::to_string(n);

@@ -1,3 +1,6 @@
+#include <thread>
+
+#include "switchyard/context/wal_position.hpp"
 #include "switchyard/sync/worker.hpp"
 
 #include <unistd.h>
@@ -119,10 +122,17 @@ struct Worker::Impl {
         replica = detail::open_sync_connection(*spec.source_replica, "reading");
       }
       if (replica->dialect() != sql::Dialect::postgresql) return *src;
-      auto r = replica->execute("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {Value{lsn}},
-                                {.name = "SYNC Replica Check", .prepare = true});
-      auto v = r.scalar();
-      if (std::holds_alternative<bool>(v) && std::get<bool>(v)) return *replica;
+      // A replica a few milliseconds behind (our own claim bookkeeping is WAL too) is worth a
+      // short, bounded wait; one that stays behind (paused, lagging) sends us to the primary.
+      const auto deadline = steady_clock::now() + milliseconds(50);
+      for (;;) {
+        auto r = replica->execute("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {Value{lsn}},
+                                  {.name = "SYNC Replica Check", .prepare = true});
+        auto v = r.scalar();
+        if (std::holds_alternative<bool>(v) && std::get<bool>(v)) return *replica;
+        if (steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(milliseconds(2));
+      }
     } catch (const std::exception& e) {
       replica.reset();
       detail::report("sync.replica_unavailable", spec, e.what());
@@ -175,7 +185,7 @@ struct Worker::Impl {
     auto cand = src->execute(
         std::string("WITH first AS (SELECT record_key FROM ") + kOutboxTable +
             " WHERE table_name = $1 AND next_attempt_at <= " + now +
-            " ORDER BY id LIMIT $2) SELECT o.id, pg_current_wal_insert_lsn()::text FROM " +
+            " ORDER BY id LIMIT $2) SELECT o.id, " + kCommittedWalPosition + " FROM " +
             kOutboxTable + " o WHERE o.table_name = $1 AND o.record_key IN (SELECT record_key "
             "FROM first) ORDER BY o.id",
         {Value{spec.table}, Value{static_cast<std::int64_t>(limit)}},

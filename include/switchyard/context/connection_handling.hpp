@@ -248,15 +248,9 @@ inline Result execute(const ConnectionClass& klass, std::string_view sql,
   return execute(klass, sql, std::span<const Value>(binds.begin(), binds.size()), options);
 }
 
-// Proxy routing hook: given the class and SQL, returns the lease to run it on (or an empty lease
-// to use the default choice). Installed by the routing layer.
-using StatementRouter = std::function<Lease(const ConnectionClass&, std::string_view sql,
-                                            std::string& route_reason)>;
-void set_statement_router(StatementRouter router);
-
-// Full statement interception, consulted before the router: runs the statement itself (the
-// routing layer needs to retry a read elsewhere and to act after a commit) and returns its
-// result, or returns nullopt to leave the statement to the router / the default choice.
+// Proxy routing hook: runs the statement itself (the routing layer picks the node, retries a read
+// elsewhere and acts after a commit) and returns its result, or returns nullopt to leave the
+// statement to the default, role-based choice. Installed by routing::install.
 using StatementExecutor = std::function<std::optional<Result>(
     const ConnectionClass&, std::string_view sql, std::span<const Value> binds,
     const ExecOptions& options)>;

@@ -87,6 +87,15 @@ std::optional<ClusterIdentity> cluster_identity(ConnectionPool& pool);
 // Forgets cached identities (after a failover the timeline changes).
 void forget_cluster_identities();
 
+// SQL expression (a scalar subquery, text) for the primary's WAL position covering every
+// committed record. pg_current_wal_insert_lsn() points past the next page's header (24 bytes, 40
+// at a segment start) when the last record ended on a page boundary, while a standby's replay
+// position stops at the boundary: comparing with the raw value would wait for unrelated WAL.
+inline constexpr const char* kCommittedWalPosition =
+    "(SELECT (CASE WHEN (l - '0/0') % pg_size_bytes(current_setting('wal_segment_size')) = 40 "
+    "THEN l - 40 WHEN (l - '0/0') % current_setting('wal_block_size')::int = 24 THEN l - 24 "
+    "ELSE l END)::text FROM (SELECT pg_current_wal_insert_lsn() AS l) AS wal)";
+
 // The primary's position now: `pg_current_wal_insert_lsn()` on a connection of `pool`, which must
 // have no transaction open on this thread (the position must follow the COMMIT). nullopt for
 // non-PostgreSQL pools; throws Error when this thread holds the pool in an open transaction.

@@ -20,6 +20,9 @@ Dialect dialect_for_adapter(std::string_view adapter);
 std::string quote_identifier(std::string_view name);
 std::string quote_qualified(std::string_view dotted_name);
 
+// A SQL string literal: 'it''s' (for DDL and dumps that cannot take binds; values are bound).
+std::string quote_literal(std::string_view text);
+
 // "$N", 1-based.
 std::string placeholder(int n);
 
