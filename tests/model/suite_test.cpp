@@ -467,6 +467,13 @@ MODEL_CASE("the reading role reads the replica and refuses writes") {
   // Other classes are not switched by AnimalsRecord's scope.
   AnimalsRecord::connected_to({.role = reading}, [] { CHECK(Owner::current_role() == "writing"); });
   if (db.pg()) CHECK(AnimalsRecord::execute("SELECT pg_is_in_recovery()").scalar() == Value{false});
+  // The RAII form.
+  {
+    auto scope = AnimalsRecord::connected_to_scope({.role = reading});
+    CHECK(Dog::current_role() == "reading");
+    CHECK_THROWS_AS(Toy::create({.dog_id = 1, .label = "x"}), ReadOnlyError);
+  }
+  CHECK(Dog::current_role() == "writing");
   // sy::Record switches everyone.
   Record::connected_to({.role = reading}, [] { CHECK(Dog::current_role() == "reading"); });
   // prevent_writes without changing role
