@@ -99,7 +99,10 @@ class PostgresqlConnection final : public Connection {
     } else {
       res = PQexecParams(conn(), text.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
     }
-    return to_result(check(res, text));
+    res = check(res, text);
+    if (PQresultStatus(res) == PGRES_COPY_OUT) return copy_out(res, text);
+    if (PQresultStatus(res) == PGRES_COPY_IN) refuse_copy_in(res, text);
+    return to_result(res);
   }
 
   void reopen() override {
@@ -149,6 +152,45 @@ class PostgresqlConnection final : public Connection {
     std::string full = message + " [" + config().name() + "]: " + sql;
     if (lost) throw ConnectionFailed(full, sqlstate);
     throw StatementInvalid(full, sqlstate);
+  }
+
+  // COPY ... TO STDOUT through execute(): the data lines become rows of one text column `copy`,
+  // and the connection is back to idle afterwards.
+  Result copy_out(PGresult* res, const std::string& sql) {
+    PQclear(res);
+    Result out;
+    out.columns.emplace_back("copy");
+    char* line = nullptr;
+    int len = 0;
+    while ((len = PQgetCopyData(conn(), &line, 0)) > 0) {
+      std::string text(line, static_cast<std::size_t>(len));
+      PQfreemem(line);
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      out.rows.push_back({Value{std::move(text)}});
+    }
+    PGresult* done = check(PQgetResult(conn()), sql);  // the command's own result, or its error
+    drain_results();
+    const char* affected = PQcmdTuples(done);
+    out.affected_rows = (affected && *affected) ? std::atoll(affected)
+                                                : static_cast<std::int64_t>(out.rows.size());
+    PQclear(done);
+    return out;
+  }
+
+  // COPY ... FROM STDIN needs a data stream execute() does not have: end it at once (nothing is
+  // written) and say so, leaving the connection usable.
+  [[noreturn]] void refuse_copy_in(PGresult* res, const std::string& sql) {
+    PQclear(res);
+    PQputCopyEnd(conn(), "COPY FROM STDIN is not supported through execute()");
+    drain_results();
+    throw StatementInvalid("COPY ... FROM STDIN cannot run through execute(): it needs a data "
+                           "stream (use pg_handle() and libpq's COPY API) [" +
+                               config().name() + "]: " + sql,
+                           "0A000");
+  }
+
+  void drain_results() {
+    while (PGresult* extra = PQgetResult(conn())) PQclear(extra);
   }
 
   static Result to_result(PGresult* res) {

@@ -264,6 +264,15 @@ std::shared_ptr<ReplicaSet> set_for(const ConnectionClass& owner, const PoolKey&
   return set;
 }
 
+// The primary's cluster identity, which tokens are tagged with (asked once per replica set).
+void learn_identity(Connection& primary, ReplicaSet& set) {
+  auto sid = raw_scalar(primary, "SELECT system_identifier::text FROM pg_control_system()");
+  auto tli = raw_scalar(primary, "SELECT timeline_id::text FROM pg_control_checkpoint()");
+  set.observe_primary_identity(
+      sid ? std::strtoull(sid->c_str(), nullptr, 10) : 0,
+      tli ? static_cast<std::uint32_t>(std::strtoul(tli->c_str(), nullptr, 10)) : 0);
+}
+
 // Captures the primary's WAL insert position for a session that wrote (lazily: right before a
 // read wants a replica, or at export). Any later position is as good as the commit's own: the
 // write finished before this runs. False when the primary cannot be asked.
@@ -277,14 +286,7 @@ bool capture_position(SessionData& sd, ReplicaSet& set, ConnectionPool& writer_p
     auto text = raw_scalar(*l, (std::string("SELECT ") + kCommittedWalPosition).c_str());
     auto lsn = text ? parse_lsn(*text) : std::nullopt;
     if (!lsn) return false;
-    if (!set.system_identifier()) {
-      auto sid = raw_scalar(*l, "SELECT system_identifier::text FROM pg_control_system()");
-      auto tli = raw_scalar(*l, "SELECT timeline_id::text FROM pg_control_checkpoint()");
-      set.observe_primary_identity(sid ? std::strtoull(sid->c_str(), nullptr, 10) : 0,
-                                   tli ? static_cast<std::uint32_t>(
-                                             std::strtoul(tli->c_str(), nullptr, 10))
-                                       : 0);
-    }
+    if (!set.system_identifier()) learn_identity(*l, set);
     WalToken t;
     t.system_identifier = set.system_identifier();
     t.timeline = set.timeline();
@@ -292,6 +294,10 @@ bool capture_position(SessionData& sd, ReplicaSet& set, ConnectionPool& writer_p
     t.written_at_ms = sd.token.written_at_ms;
     sd.token.merge(t);
     sd.dirty = false;
+    // Also the unit of work's tokens (context/wal_position.hpp), so that what carries them — the
+    // HTTP selector's cookie, capture_context() for a job — carries proxy-mode writes too.
+    if (t.system_identifier)
+      record_wal_token(::switchyard::WalToken{{t.system_identifier, t.timeline}, t.lsn});
     return true;
   } catch (const Error&) {
     return false;
@@ -423,9 +429,37 @@ std::optional<std::pair<std::size_t, Lease>> wait_for_replica(Route& r,
   return std::make_pair(idx, std::move(lease));
 }
 
+// The session's token, raised to the unit of work's token for the same cluster and timeline (one
+// carried in by the HTTP selector's cookie or a job's captured context). A copy: the carried
+// token belongs to this unit of work only, never to the thread's later ones.
+WalToken with_context_token(const WalToken& own, ReplicaSet& set, ConnectionPool& writer_pool) {
+  WalToken out = own;
+  const auto& carried = current_wal_tokens();
+  if (carried.empty() || set.dialect() != sql::Dialect::postgresql) return out;
+  if (!set.system_identifier()) {
+    try {
+      Lease l = writer_pool.lease();
+      learn_identity(*l, set);
+    } catch (const Error&) {
+      return out;  // the primary is unreachable: its token cannot be matched (nor served)
+    }
+  }
+  if (!set.system_identifier()) return out;
+  const auto* c = carried.find(set.system_identifier());
+  if (!c || (c->cluster.timeline_id && set.timeline() && c->cluster.timeline_id != set.timeline()))
+    return out;
+  if (c->lsn > out.lsn) {
+    out.lsn = c->lsn;
+    out.system_identifier = set.system_identifier();
+    out.timeline = set.timeline();
+  }
+  return out;
+}
+
 Result run_read(Route& r, const StatementDecision& d) {
   const auto& settings = r.set.settings();
   const std::string& db = r.set.writer_name();
+  WalToken effective;
   WalToken* token = nullptr;
   std::string_view why = d.reason;
   bool ignore_token = false;
@@ -448,7 +482,8 @@ Result run_read(Route& r, const StatementDecision& d) {
       ++g_counters.tokens_dropped;
     }
     if (t.lsn && r.set.all_replayed(t.lsn)) t.lsn = 0;  // every replica has it: unstick
-    if (t.lsn && !ignore_token) token = &t;
+    effective = with_context_token(t, r.set, *r.writer_pool);
+    if (effective.lsn && !r.set.all_replayed(effective.lsn) && !ignore_token) token = &effective;
   }
   std::vector<bool> tried(r.set.size(), false);
   bool waited = false;

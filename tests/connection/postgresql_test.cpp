@@ -5,6 +5,7 @@
 #include "databases.hpp"
 #include "switchyard/connection/connection_handler.hpp"
 #include "switchyard/errors.hpp"
+#include "switchyard/instrument/notifications.hpp"
 
 using namespace switchyard;
 using namespace std::chrono_literals;
@@ -152,4 +153,33 @@ TEST_CASE("postgresql: a wrong password is reported without the password" * SY_P
     CHECK(msg.find("wrong-Pw-Zebra-991") == std::string::npos);
     CHECK(msg.find("[FILTERED]") != std::string::npos);
   }
+}
+
+TEST_CASE_FIXTURE(Fixture, "postgresql: COPY through execute: out returns lines, in is refused cleanly" * SY_PG) {
+  auto conn = open_connection(pg("primary", test::pg_primary()), {"primary"});
+  conn->execute("DROP TABLE IF EXISTS copy_probe");
+  conn->execute("CREATE TABLE copy_probe (id int, name text)");
+  conn->execute("INSERT INTO copy_probe VALUES (1, 'a'), (2, NULL)");
+
+  std::vector<std::string> events;
+  instrument::Subscription sub(instrument::SqlSubscriber([&](const instrument::SqlEvent& e) {
+    events.push_back(std::string(e.sql) + " rows=" + std::to_string(e.rows));
+  }));
+  auto r = conn->execute("COPY (SELECT * FROM copy_probe ORDER BY id) TO STDOUT");
+  REQUIRE(r.rows.size() == 2);
+  CHECK(r.columns == std::vector<std::string>{"copy"});
+  CHECK(std::get<std::string>(r.rows[0][0]) == "1\ta");
+  CHECK(std::get<std::string>(r.rows[1][0]) == "2\t\\N");
+  CHECK(r.affected_rows == 2);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].find("rows=2") != std::string::npos);
+
+  try {
+    conn->execute("COPY copy_probe FROM STDIN");
+    FAIL("COPY FROM STDIN ran without data");
+  } catch (const StatementInvalid& e) {
+    CHECK(std::string(e.what()).find("FROM STDIN cannot run through execute()") != std::string::npos);
+  }
+  // The connection is idle again, and nothing was written.
+  CHECK(std::get<std::int64_t>(conn->execute("SELECT count(*) AS n FROM copy_probe").at(0, "n")) == 2);
 }

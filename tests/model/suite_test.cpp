@@ -479,6 +479,18 @@ MODEL_CASE("the reading role reads the replica and refuses writes") {
   // prevent_writes without changing role
   AnimalsRecord::while_preventing_writes([] {
     CHECK_THROWS_AS(Dog::create({.name = "Nope"}), ReadOnlyError);
+    CHECK(Dog::current_role() == "writing");
+  });
+  // Inside a reading scope it keeps the role (Rails' version would move the class back to writing).
+  AnimalsRecord::connected_to({.role = reading}, [] {
+    AnimalsRecord::while_preventing_writes([] { CHECK(Dog::current_role() == "reading"); });
+  });
+  // `false` lifts an outer prevention for the writing role.
+  AnimalsRecord::while_preventing_writes([] {
+    AnimalsRecord::while_preventing_writes(false, [] {
+      auto nope = Dog::create({.name = "Allowed"});
+      nope.destroy();
+    });
   });
   rex.reload();
   CHECK(rex.age == 3);
@@ -486,6 +498,9 @@ MODEL_CASE("the reading role reads the replica and refuses writes") {
 
 MODEL_CASE("shards: each shard is its own database; the first declared is the default") {
   CHECK(Order::current_shard() == "shard_one");
+  // connected_to? without a shard compares the class's own default shard, not "default".
+  CHECK(ShardRecord::is_connected_to("writing"));
+  CHECK_FALSE(ShardRecord::is_connected_to("writing", "shard_two"));
   Order::create({.sku = "one-a"});
   ShardRecord::connected_to({.shard = "shard_two"}, [] {
     CHECK(Order::current_shard() == "shard_two");

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "routing_fixtures.hpp"
+#include "switchyard/context/wal_position.hpp"
 #include "switchyard/errors.hpp"
 
 namespace sy = switchyard;
@@ -78,6 +79,19 @@ TEST_CASE("failover: replay paused -> no stale read in WAL mode; lagging replica
     other_node = rec.last("SELECT v FROM counters WHERE id = 1 /* other */").node;
   }).join();
   CHECK(other_node == "pg_main_replica");
+
+  // The same session's tokens carried to another thread the way the HTTP selector's cookie or
+  // capture_context() carries them (context/wal_position.hpp): that thread reads fresh too.
+  const sy::WalTokens carried = sy::current_wal_tokens();
+  REQUIRE_FALSE(carried.empty());
+  std::string carried_value, carried_reason;
+  std::thread([&] {
+    sy::WalTokensScope scope(carried);
+    carried_value = rt::scalar_text(rt::run(rt::pg_main(), "SELECT v FROM counters WHERE id = 1 /* carried */"));
+    carried_reason = rec.last("SELECT v FROM counters WHERE id = 1 /* carried */").reason;
+  }).join();
+  CHECK(carried_value == "30");
+  CHECK(carried_reason == "STICKY_LSN_NOT_REPLAYED");
 
   // With a byte-lag limit the lagging replica is skipped for everyone.
   auto set = routing::replica_set("pg_main");

@@ -71,11 +71,15 @@ struct Base {
   static ConnectedToScope connected_to_scope(const ConnectedToOptions& options) {
     return ConnectedToScope(connection_class(), options);
   }
-  // Rails' while_preventing_writes: writes refused, role unchanged.
+  // Rails' while_preventing_writes for this class's connection class: writes refused (or, with
+  // `enabled == false`, allowed again), every class keeps its role and shard.
   template <typename Fn>
   static decltype(auto) while_preventing_writes(Fn&& fn) {
-    return connected_to({.role = current_role(), .shard = std::nullopt, .prevent_writes = true},
-                        std::forward<Fn>(fn));
+    return switchyard::while_preventing_writes(connection_class(), true, std::forward<Fn>(fn));
+  }
+  template <typename Fn>
+  static decltype(auto) while_preventing_writes(bool enabled, Fn&& fn) {
+    return switchyard::while_preventing_writes(connection_class(), enabled, std::forward<Fn>(fn));
   }
 
   static std::string current_role() { return switchyard::current_role(connection_class()); }
@@ -83,7 +87,9 @@ struct Base {
   static bool current_preventing_writes() {
     return switchyard::current_preventing_writes(connection_class());
   }
-  static bool is_connected_to(const std::string& role, const std::string& shard = kDefaultShard) {
+  // Without a shard, the class's own default shard (its first declared one) is compared.
+  static bool is_connected_to(const std::string& role,
+                              const std::optional<std::string>& shard = std::nullopt) {
     return switchyard::is_connected_to(connection_class(), role, shard);
   }
 
