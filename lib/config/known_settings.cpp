@@ -76,6 +76,7 @@ const SettingSpec kSettings[] = {
     {"max_lag_seconds", T::Seconds, S::Any, "none"},
     {"replica_probe_interval", T::Seconds, S::Any, "0.2"},
     {"sticky_wait", T::Seconds, S::Any, "0.02"},
+    {"replicas_must_be_standbys", T::Boolean, S::PostgreSQL, "true"},
     {"circuit_breaker", T::Object, S::Any, "{}"},
     // Sync (double-write target).
     {"sync_target", T::String, S::Any, ""},

@@ -696,12 +696,16 @@ void reset_session() {
   if (t_leases_ready)
     for (auto& [db, sl] : t_leases) sl.txn.release();
   t_data.clear();
+  set_current_wal_tokens({});
 }
 
-UnitOfWork::UnitOfWork(std::string_view token) {
+UnitOfWork::UnitOfWork(std::string_view token) : enclosing_(current_wal_tokens()) {
   if (!token.empty()) import_token(token);
 }
-UnitOfWork::~UnitOfWork() { reset_session(); }
+UnitOfWork::~UnitOfWork() {
+  reset_session();
+  set_current_wal_tokens(std::move(enclosing_));
+}
 
 std::string export_token() {
   TokenSet tokens;

@@ -74,6 +74,7 @@ RoutingSettings RoutingSettings::from_config(const DatabaseConfig& w) {
   if (auto lb = w.string("load_balancing")) s.load_balancing = load_balancing_from(*lb);
   if (auto b = w.integer("max_lag_bytes")) s.max_lag_bytes = *b;
   if (auto sec = w.number("max_lag_seconds")) s.max_lag_seconds = *sec;
+  if (auto b = w.boolean("replicas_must_be_standbys")) s.replicas_must_be_standbys = *b;
   if (const auto* cb = w.get("circuit_breaker"); cb && cb->is_object()) {
     auto ms = [&](const char* key, std::chrono::milliseconds fallback) {
       auto it = cb->find(key);
@@ -111,6 +112,7 @@ struct ReplicaSet::Replica {
 
   std::atomic<bool> usable{true};  // breaker closed
   std::atomic<bool> in_recovery{false};
+  std::atomic<bool> not_standby{false};  // probed out of recovery while standbys are required
   std::atomic<bool> position_known{false};
   std::atomic<Lsn> replay_lsn{0};
   std::atomic<std::uint64_t> sysid{0};
@@ -186,6 +188,9 @@ std::vector<ReplicaView> ReplicaSet::views(const WalToken* token) {
     v.outstanding = r.outstanding.load(std::memory_order_relaxed);
     if (r.position_known.load(std::memory_order_acquire)) v.replay_lsn = r.replay_lsn.load();
     v.healthy = r.usable.load(std::memory_order_acquire);
+    // Promoted (or never a standby): its data no longer follows the primary's. With the primary
+    // gone it may be the freshest copy there is, so it serves again then.
+    if (r.not_standby.load(std::memory_order_acquire) && !primary_down()) v.healthy = false;
     if (!v.healthy && !probed) {
       // No probe: the first statement after the backoff is the half-open trial.
       std::lock_guard lock(r.mutex);
@@ -209,7 +214,7 @@ std::vector<ReplicaView> ReplicaSet::views(const WalToken* token) {
 bool ReplicaSet::all_replayed(Lsn lsn) const {
   bool any = false;
   for (const auto& r : replicas_) {
-    if (!r->usable.load()) continue;
+    if (!r->usable.load() || r->not_standby.load()) continue;
     if (!r->position_known.load() || r->replay_lsn.load() < lsn) return false;
     any = true;
   }
@@ -432,6 +437,10 @@ void ReplicaSet::probe_replica(Replica& r) {
   }
   const bool recovering = (*row)[0] == "true";
   r.in_recovery.store(recovering);
+  const bool outsider = !recovering && settings_.replicas_must_be_standbys;
+  if (r.not_standby.exchange(outsider) != outsider)
+    emit(outsider ? "routing.replica_not_standby" : "routing.replica_is_standby",
+         {{"database", writer_.name()}, {"node", r.config.name()}});
   r.sysid.store(std::strtoull((*row)[3].c_str(), nullptr, 10));
   if (auto lsn = parse_lsn((*row)[1]); recovering && lsn) {
     Lsn cur = r.replay_lsn.load();

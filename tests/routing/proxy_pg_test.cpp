@@ -216,3 +216,16 @@ TEST_CASE("pg proxy: concurrent readers and writers all read their own writes" *
   CHECK(stale == 0);
   CHECK(errors == 0);
 }
+
+TEST_CASE("pg proxy: a replica that is not a standby (promoted) serves no reads" * SY_PG) {
+  fresh();
+  rt::Recorder rec;
+  rt::run(rt::pg_outsider(false), "SELECT 1 AS outsider_strict");
+  auto strict = rec.last("SELECT 1 AS outsider_strict");
+  CHECK(strict.node == "pg_outsider");
+  CHECK(strict.reason == "ALL_REPLICAS_DOWN");
+  // Opted out (e.g. a logical-replication subscriber): it is read from like any replica.
+  rt::run(rt::pg_outsider(true), "SELECT 1 AS outsider_allowed");
+  CHECK(rec.last("SELECT 1 AS outsider_allowed").node == "pg_not_standby");
+  sy::routing::reset_session();
+}

@@ -50,6 +50,14 @@ sy::ConnectionClass& pg_lagcheck() {
   return k;
 }
 
+sy::ConnectionClass& pg_outsider(bool allowed) {
+  static sy::ConnectionClass strict("RoutedPgOutsider", &sy::ConnectionClass::base(), true,
+                                    sy::connects_to({.writing = "pg_outsider"}));
+  static sy::ConnectionClass lenient("RoutedPgOutsiderAllowed", &sy::ConnectionClass::base(), true,
+                                     sy::connects_to({.writing = "pg_outsider_allowed"}));
+  return allowed ? lenient : strict;
+}
+
 sy::DatabaseConfigurations configs(const std::string& pg_database) {
   nlohmann::ordered_json env;
   env["primary"] = {{"adapter", "sqlite3"}, {"database", file("primary.sqlite3")}};
@@ -93,6 +101,16 @@ sy::DatabaseConfigurations configs(const std::string& pg_database) {
     auto replica = pg(sy::test::pg_replica());
     replica["replica"] = true;
     env["pg_main_replica"] = replica;
+    // A "replica" that is no standby (the independent second primary): a promoted replica looks
+    // the same to the probe.
+    auto outsider = main;
+    outsider["replicas"] = nlohmann::json::array({"pg_not_standby"});
+    env["pg_outsider"] = outsider;
+    outsider["replicas_must_be_standbys"] = false;
+    env["pg_outsider_allowed"] = outsider;
+    auto not_standby = pg(sy::test::pg_second());
+    not_standby["replica"] = true;
+    env["pg_not_standby"] = not_standby;
   }
   nlohmann::ordered_json tree;
   tree["test"] = env;

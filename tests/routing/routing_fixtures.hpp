@@ -25,6 +25,9 @@ sy::ConnectionClass& flaky();
 sy::ConnectionClass& plain();
 sy::ConnectionClass& pg_main();
 sy::ConnectionClass& pg_lagcheck();
+// Writer pg_main's primary with the second primary listed as its replica (not a standby);
+// `allowed`: with replicas_must_be_standbys: false.
+sy::ConnectionClass& pg_outsider(bool allowed);
 
 // The configurations of environment "test": SQLite files in the test's temp dir (created with
 // distinct contents: primary rows say "primary", replica rows "r1" / "r2"), plus PostgreSQL

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "switchyard/context/wal_position.hpp"
 #include "switchyard/routing/decision.hpp"
 #include "switchyard/routing/lsn.hpp"
 #include "switchyard/routing/replica_set.hpp"
@@ -53,18 +54,23 @@ bool has_explicit_role(const ConnectionClass& klass);
 // returned to its pool. A transaction still open keeps its connection until it ends.
 void unpin();
 bool pinned(std::string_view database);
-// Forgets this thread's routing state: pins (as unpin()), recorded SET/RESET, tokens.
+// Forgets this thread's routing state: pins (as unpin()), recorded SET/RESET, tokens (also the
+// unit of work's WAL tokens, context/wal_position.hpp, which proxy-mode writes record).
 void reset_session();
 
-// One unit of work (a request, a job): reset_session() when it ends. Tokens carried in from
-// elsewhere are imported at its start: `UnitOfWork uow(request.header("X-Sy-Token"));`.
+// One unit of work (a request, a job): reset_session() when it ends, and the WAL tokens of the
+// enclosing scope are back. Tokens carried in from elsewhere are imported at its start:
+// `UnitOfWork uow(request.header("X-Sy-Token"));`.
 class UnitOfWork {
  public:
-  UnitOfWork() = default;
+  UnitOfWork() : UnitOfWork(std::string_view{}) {}
   explicit UnitOfWork(std::string_view token);
   ~UnitOfWork();
   UnitOfWork(const UnitOfWork&) = delete;
   UnitOfWork& operator=(const UnitOfWork&) = delete;
+
+ private:
+  WalTokens enclosing_;
 };
 
 // ---- Read-your-writes tokens ----------------------------------------------------------------

@@ -50,8 +50,12 @@ struct RoutingSettings {
   std::optional<std::int64_t> max_lag_bytes{};
   std::optional<double> max_lag_seconds{};
   BreakerOptions breaker{};
+  // A replica the probe finds out of recovery (promoted, or never a standby: a logical
+  // subscriber) no longer follows the primary: unless false, it serves no reads while the
+  // primary is up.
+  bool replicas_must_be_standbys = true;
 
-  // From the writer config: proxy_delay, stickiness, load_balancing, max_lag_bytes,
+  // From the writer config: replicas_must_be_standbys, proxy_delay, stickiness, load_balancing, max_lag_bytes,
   // max_lag_seconds, replica_probe_interval, sticky_wait, circuit_breaker {base_backoff,
   // max_backoff, failure_threshold} (seconds).
   static RoutingSettings from_config(const DatabaseConfig& writer);
