@@ -48,18 +48,8 @@ bool eventually(Pred pred, std::chrono::seconds limit) {
 
 TEST_CASE("pg sync: the target down for a while leaves a backlog that drains" * SY_PG) {
   const std::string db = "sy_sync_down";
-  test::fresh_pg_database(db);
-  test::pg_exec(test::pg_primary(), db, kDogs);
-  test::pg_exec(test::pg_second(), db, kDogs);
-  auto primary = test::pg_config("animals", test::pg_primary(), db);
-  auto second = test::pg_config("target", test::pg_second(), db);
-  auto src = test::connect(primary);
-  sy::install_outbox(*src);
-  sy::install_capture_trigger(*src, "dogs", "id");
-  sy::TableSync spec;
-  spec.table = "dogs";
-  spec.source = primary;
-  spec.target = second;
+  sy::TableSync spec = test::pg_dogs_sync(db, kDogs);
+  auto src = test::connect(spec.source);
   sy::WorkerOptions o;
   o.poll_interval = std::chrono::milliseconds(20);
   o.unavailable_max = std::chrono::milliseconds(500);
@@ -98,19 +88,10 @@ TEST_CASE("pg sync: the target down for a while leaves a backlog that drains" * 
 
 TEST_CASE("pg sync: records are read from the replica only once it has replayed the change" * SY_PG) {
   const std::string db = "sy_sync_lsn";
-  test::fresh_pg_database(db);
-  test::pg_exec(test::pg_primary(), db, kDogs);
-  test::pg_exec(test::pg_second(), db, kDogs);
-  auto primary = test::pg_config("animals", test::pg_primary(), db);
-  auto src = test::connect(primary);
-  sy::install_outbox(*src);
-  sy::install_capture_trigger(*src, "dogs", "id");
-  test::pg_wait_catchup(db);
-  sy::TableSync spec;
-  spec.table = "dogs";
-  spec.source = primary;
+  sy::TableSync spec = test::pg_dogs_sync(db, kDogs);
   spec.source_replica = test::pg_config("animals_replica", test::pg_replica(), db, true);
-  spec.target = test::pg_config("target", test::pg_second(), db);
+  auto src = test::connect(spec.source);
+  test::pg_wait_catchup(db);
   sy::Worker worker(spec);
 
   src->execute("INSERT INTO dogs (id, name) VALUES (1, 'first')");

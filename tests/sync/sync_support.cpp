@@ -1,5 +1,7 @@
 #include "sync_support.hpp"
 
+#include "switchyard/sync/outbox.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -103,6 +105,20 @@ int run_tool(const std::vector<std::string>& args, std::string* output) {
   if (output) *output = ss.str();
   if (rc != 0) MESSAGE("sync tool exited " << rc << ": " << ss.str());
   return rc;
+}
+
+sync::TableSync pg_dogs_sync(const std::string& db, const char* ddl, bool capture) {
+  fresh_pg_database(db);
+  pg_exec(pg_primary(), db, ddl);
+  pg_exec(pg_second(), db, ddl);
+  sync::TableSync spec;
+  spec.table = "dogs";
+  spec.source = pg_config("animals", pg_primary(), db);
+  spec.target = pg_config("target", pg_second(), db);
+  auto src = connect(spec.source);
+  sync::install_outbox(*src);
+  if (capture) sync::install_capture_trigger(*src, "dogs", "id");
+  return spec;
 }
 
 }  // namespace switchyard::test

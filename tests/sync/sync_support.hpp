@@ -25,6 +25,11 @@ nlohmann::json pg_settings(const PgServer& server, const std::string& database,
                            bool replica = false);
 
 std::unique_ptr<Connection> connect(const DatabaseConfig& config);
+
+// A fresh database `db` with table `ddl` on the primary and on the second primary, the outbox
+// (and, with `capture`, the capture trigger on `dogs`) in the source: the sync of `dogs` from
+// config "animals" (primary) to "target" (second primary).
+sync::TableSync pg_dogs_sync(const std::string& db, const char* ddl, bool capture = true);
 std::int64_t count(Connection& conn, const std::string& sql);
 
 // Writes {"test": databases} to a file and returns its path.
