@@ -2,6 +2,7 @@
 // execution path drives its PGconn directly so that values keep their types (SOCI 4.0.3 has no
 // bool/optional and mis-casts bigint in rows) and hot statements stay prepared per connection.
 #include <libpq-fe.h>
+#include <poll.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
@@ -95,7 +96,19 @@ class PostgresqlConnection final : public Connection {
     PQclear(r);
     return ok;
   }
-  bool broken() const override { return PQstatus(conn()) != CONNECTION_OK; }
+  // Dead by libpq's state, or closed by the server while idle (pg_terminate_backend, a server
+  // restart): its socket is then readable and reading it ends in EOF. No round trip.
+  bool broken() const override {
+    PGconn* c = conn();
+    for (int reads = 0; reads < 3; ++reads) {
+      if (PQstatus(c) != CONNECTION_OK) return true;
+      if (PQisBusy(c)) return false;  // a result is on its way: not idle
+      pollfd p{PQsocket(c), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) return false;
+      if (PQconsumeInput(c) == 0) return true;  // EOF or a read error; a NOTIFY is queued
+    }
+    return PQstatus(c) != CONNECTION_OK;
+  }
   soci::session& session() override { return session_; }
   pg_conn* pg_handle() noexcept override { return conn(); }
 
