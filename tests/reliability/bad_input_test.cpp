@@ -94,7 +94,24 @@ TEST_CASE("bad input: an unknown environment or database names what is available
   auto db = rel::error_text<sy::AdapterNotSpecified>([&] { (void)configs.resolve("aminals"); });
   CHECK(db.find("database 'aminals' is not configured for 'development'") != std::string::npos);
   CHECK(db.find("animals") != std::string::npos);
-  // establish for an environment the file does not have.
+  // establish for an environment the file does not have fails at once, not at the first query.
+  auto est = rel::error_text<sy::ConfigurationError>([&] { sy::establish(configs, "staging"); });
+  CHECK(est.find("environment 'staging' is not configured") != std::string::npos);
+}
+
+TEST_CASE("bad input: establish(configs, env) resolves every class in that environment") {
+  // A set loaded for "development" and established for "other": models must use "other".
+  const auto dir = sy::test::temp_dir();
+  nlohmann::ordered_json tree;
+  for (const char* env : {"development", "other"}) {
+    const auto file = (dir / (std::string("env_") + env + ".sqlite3")).string();
+    std::filesystem::remove(file);
+    tree[env] = {{"primary", {{"adapter", "sqlite3"}, {"database", file}}},
+                 {"rel", {{"adapter", "sqlite3"}, {"database", file}}}};
+  }
+  sy::establish(sy::DatabaseConfigurations(tree, "envs.json", "development"), "other");
+  CHECK(sy::lease_connection(rel::RelRecord::connection_class())->config().env_name() == "other");
+  CHECK(sy::lease_connection(sy::ConnectionClass::base())->config().env_name() == "other");
 }
 
 TEST_CASE(
