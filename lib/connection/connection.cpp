@@ -32,10 +32,10 @@ void Connection::guard(std::string_view sql_text) const {
 
 Result Connection::execute(std::string_view sql_text, std::span<const Value> binds,
                            const ExecOptions& options) {
+  guard(sql_text);  // first: a refused write is a ReadOnlyError whatever its bytes
   // Drivers stop at a NUL byte: the server would run less than the guard and the log saw.
   if (sql_text.find('\0') != std::string_view::npos)
     throw ArgumentError("SQL text contains a NUL byte; pass such data as a bound value");
-  guard(sql_text);
   const bool observed = instrument::has_sql_subscribers();
   const auto start = std::chrono::steady_clock::now();
   bool cached = false;

@@ -254,7 +254,8 @@ TEST_CASE("faults: replica crash and restart under read-your-writes load" * SY_P
     }
     std::this_thread::sleep_for(5ms);
   });
-  std::this_thread::sleep_for(500ms);
+  // Warm up until the replica serves (pools opened, first probe done; slow on a loaded box).
+  CHECK(wait_until([&] { return nodes.count("routed_replica") > 20; }, 20000ms));
   const auto before = nodes.snapshot();
   sy::test::pg_cluster("kill-replica");
   const auto t_killed = Clock::now();

@@ -189,6 +189,7 @@ TEST_CASE("secrets: no password in logs, errors, descriptions, CLI output or sch
                                              {"db:migrate:rel", "--dump-schema"}})
     run_cli(args);
   CHECK(t.text.find("An error has occurred") != std::string::npos);  // the broken migration ran
+  CHECK(t.text.find("\"password\":\"[FILTERED]\"") != std::string::npos);  // db:config ran
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root / "db"))
     if (entry.is_regular_file())
       t.add("schema dump " + entry.path().filename().string(), slurp(entry.path()));
