@@ -57,7 +57,8 @@ std::shared_ptr<ConnectionPool> resolve_pool(ConnectionHandler& handler, const P
   // In the environment establish() was given, which may differ from the one the set was built for.
   if (auto config = e.configs->find(e.env, *database, /*include_hidden=*/true))
     return handler.establish_connection(*config, key);
-  return handler.establish_connection(e.configs->resolve(*database), key);  // throws: not configured
+  // Not there: resolve() throws with the databases available.
+  return handler.establish_connection(e.configs->resolve(*database), key);
 }
 
 }  // namespace
