@@ -32,7 +32,10 @@ void Connection::guard(std::string_view sql_text) const {
 
 Result Connection::execute(std::string_view sql_text, std::span<const Value> binds,
                            const ExecOptions& options) {
-  guard(sql_text);
+  guard(sql_text);  // first: a refused write is a ReadOnlyError whatever its bytes
+  // Drivers stop at a NUL byte: the server would run less than the guard and the log saw.
+  if (sql_text.find('\0') != std::string_view::npos)
+    throw ArgumentError("SQL text contains a NUL byte; pass such data as a bound value");
   const bool observed = instrument::has_sql_subscribers();
   const auto start = std::chrono::steady_clock::now();
   bool cached = false;
@@ -58,7 +61,7 @@ Result Connection::execute(std::string_view sql_text, std::span<const Value> bin
   ++statements_;
   touch();
   try {
-    Result result = run(sql_text, binds, options.prepare, cached);
+    Result result = run(sql_text, binds, options.prepare, options.single_statement, cached);
     emit(result.rows.empty() ? result.affected_rows : static_cast<std::int64_t>(result.rows.size()),
          {}, {});
     return result;
@@ -161,7 +164,7 @@ void Connection::reset() {
   try {
     if (!broken()) {
       bool cached = false;
-      run("ROLLBACK", {}, false, cached);
+      run("ROLLBACK", {}, false, false, cached);
     }
   } catch (const Error&) {
     // Broken connection: the pool discards it.

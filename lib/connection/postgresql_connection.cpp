@@ -2,9 +2,11 @@
 // execution path drives its PGconn directly so that values keep their types (SOCI 4.0.3 has no
 // bool/optional and mis-casts bigint in rows) and hot statements stay prepared per connection.
 #include <libpq-fe.h>
+#include <poll.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <unordered_map>
@@ -12,6 +14,7 @@
 #include "switchyard/config/connection_params.hpp"
 #include "switchyard/connection/connection.hpp"
 #include "switchyard/errors.hpp"
+#include "switchyard/instrument/notifications.hpp"
 
 namespace switchyard {
 namespace {
@@ -46,6 +49,33 @@ Value convert(const PGresult* res, int row, int col) {
   }
 }
 
+// The server's DETAIL can quote row data: "Key (password)=(...) already exists." and "Failing row
+// contains (...)". Key values of filtered columns (instrument::set_filter_parameters) and whole
+// failing rows (positional: their columns are not named) become [FILTERED].
+std::string redact_detail(std::string message) {
+  const std::string key = "Key (", failing = "Failing row contains (";
+  for (auto at = message.find(key); at != std::string::npos; at = message.find(key, at + 1)) {
+    const auto cols_end = message.find(")=(", at);
+    const auto line_end = std::min(message.find('\n', at), message.size());
+    if (cols_end == std::string::npos || cols_end > line_end) continue;
+    const auto values_end = message.rfind(')', line_end);
+    if (values_end == std::string::npos || values_end <= cols_end + 2) continue;
+    bool secret = false;
+    std::string_view cols(message.data() + at + key.size(), cols_end - at - key.size());
+    while (!cols.empty()) {
+      const auto comma = std::min(cols.find(", "), cols.size());
+      secret = secret || instrument::is_filtered_parameter(cols.substr(0, comma));
+      cols.remove_prefix(std::min(comma + 2, cols.size()));
+    }
+    if (secret) message.replace(cols_end + 3, values_end - cols_end - 3, "[FILTERED]");
+  }
+  if (auto at = message.find(failing); at != std::string::npos) {
+    const auto line_end = std::min(message.find('\n', at), message.size());
+    message.replace(at + failing.size(), line_end - at - failing.size(), "[FILTERED])");
+  }
+  return message;
+}
+
 bool connection_sqlstate(const std::string& state) {
   return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03";
 }
@@ -66,12 +96,24 @@ class PostgresqlConnection final : public Connection {
     PQclear(r);
     return ok;
   }
-  bool broken() const override { return PQstatus(conn()) != CONNECTION_OK; }
+  // Dead by libpq's state, or closed by the server while idle (pg_terminate_backend, a server
+  // restart): its socket is then readable and reading it ends in EOF. No round trip.
+  bool broken() const override {
+    PGconn* c = conn();
+    for (int reads = 0; reads < 3; ++reads) {
+      if (PQstatus(c) != CONNECTION_OK) return true;
+      if (PQisBusy(c)) return false;  // a result is on its way: not idle
+      pollfd p{PQsocket(c), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) return false;
+      if (PQconsumeInput(c) == 0) return true;  // EOF or a read error; a NOTIFY is queued
+    }
+    return PQstatus(c) != CONNECTION_OK;
+  }
   soci::session& session() override { return session_; }
   pg_conn* pg_handle() noexcept override { return conn(); }
 
  protected:
-  Result run(std::string_view sql, std::span<const Value> binds, bool prepare,
+  Result run(std::string_view sql, std::span<const Value> binds, bool prepare, bool single,
              bool& cached) override {
     std::vector<std::string> texts(binds.size());
     std::vector<const char*> params(binds.size());
@@ -79,6 +121,12 @@ class PostgresqlConnection final : public Connection {
       if (is_null(binds[i])) continue;
       texts[i] = to_text(binds[i]);
       if (std::holds_alternative<bool>(binds[i])) texts[i] = std::get<bool>(binds[i]) ? "t" : "f";
+      // libpq takes text parameters as C strings: a NUL would silently cut the value short.
+      if (texts[i].find('\0') != std::string::npos)
+        throw StatementInvalid(
+            "value $" + std::to_string(i + 1) +
+                " contains a NUL byte, which PostgreSQL text cannot store: " + std::string(sql),
+            "22021");
       params[i] = texts[i].c_str();
     }
     const int n = static_cast<int>(binds.size());
@@ -94,9 +142,9 @@ class PostgresqlConnection final : public Connection {
         cached = true;
       }
       res = PQexecPrepared(conn(), it->second.c_str(), n, params.data(), nullptr, nullptr, 0);
-    } else if (binds.empty()) {
+    } else if (binds.empty() && !single) {
       res = PQexec(conn(), text.c_str());  // also runs several ';'-separated statements
-    } else {
+    } else {  // the extended protocol: exactly one statement (42601 otherwise)
       res = PQexecParams(conn(), text.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
     }
     res = check(res, text);
@@ -132,7 +180,7 @@ class PostgresqlConnection final : public Connection {
     // Second line of defence for replicas: the server itself refuses writes (SQLSTATE 25006).
     if (config().replica()) {
       bool cached = false;
-      run("SET default_transaction_read_only = on", {}, false, cached);
+      run("SET default_transaction_read_only = on", {}, false, false, cached);
     }
   }
 
@@ -143,7 +191,7 @@ class PostgresqlConnection final : public Connection {
       return res;
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = state ? state : "";
-    std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn());
+    std::string message = redact_detail(res ? PQresultErrorMessage(res) : PQerrorMessage(conn()));
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
       message.pop_back();
     PQclear(res);

@@ -4,6 +4,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <cctype>
 #include <unordered_map>
 
 #include "switchyard/config/connection_params.hpp"
@@ -62,9 +63,9 @@ class Sqlite3Connection final : public Connection {
   soci::session& session() override { return session_; }
 
  protected:
-  Result run(std::string_view sql, std::span<const Value> binds, bool prepare,
+  Result run(std::string_view sql, std::span<const Value> binds, bool prepare, bool single,
              bool& cached) override {
-    if (!prepare && binds.empty()) return run_script(sql);
+    if (!prepare && binds.empty() && !single) return run_script(sql);
     sqlite3_stmt* st = nullptr;
     std::string text(sql);
     auto it = prepare ? prepared_.find(text) : prepared_.end();
@@ -77,6 +78,15 @@ class Sqlite3Connection final : public Connection {
       int rc = sqlite3_prepare_v3(db(), text.data(), static_cast<int>(text.size()),
                                   keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, &tail);
       if (rc != SQLITE_OK) fail(rc, text);
+      if (more_statements(tail, text.data() + text.size())) {
+        // As PostgreSQL's extended protocol does, instead of silently dropping the rest.
+        sqlite3_finalize(st);
+        throw StatementInvalid(
+            "cannot run several statements with bound values or as one "
+            "query [" +
+                config().name() + "]: " + text,
+            "SQLITE_MISUSE");
+      }
       if (keep) prepared_.emplace(text, st);
       else owned_ = st;
     }
@@ -121,6 +131,17 @@ class Sqlite3Connection final : public Connection {
                                      sqlite_path(config()) + "): " + e.get_error_message());
     }
     run_script("PRAGMA foreign_keys = ON");
+  }
+
+  // Whether [tail, end) holds another statement (not just whitespace, comments or ';').
+  bool more_statements(const char* tail, const char* end) {
+    while (tail && tail < end && (std::isspace(static_cast<unsigned char>(*tail)) || *tail == ';'))
+      ++tail;
+    if (!tail || tail >= end) return false;
+    sqlite3_stmt* next = nullptr;
+    const int rc = sqlite3_prepare_v2(db(), tail, static_cast<int>(end - tail), &next, nullptr);
+    sqlite3_finalize(next);
+    return rc != SQLITE_OK || next != nullptr;
   }
 
   [[noreturn]] void fail(int rc, const std::string& sql) {

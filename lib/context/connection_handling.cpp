@@ -54,6 +54,10 @@ std::shared_ptr<ConnectionPool> resolve_pool(ConnectionHandler& handler, const P
     return handler.establish_connection(*primary, key);
   }
   if (!database) return nullptr;
+  // In the environment establish() was given, which may differ from the one the set was built for.
+  if (auto config = e.configs->find(e.env, *database, /*include_hidden=*/true))
+    return handler.establish_connection(*config, key);
+  // Not there: resolve() throws with the databases available.
   return handler.establish_connection(e.configs->resolve(*database), key);
 }
 
@@ -67,6 +71,9 @@ bool& thread_shard_swapping_prohibited() { return shard_swapping_prohibited_flag
 ConnectionHandler& connection_handler() { return ConnectionHandler::default_handler(); }
 
 void establish(const DatabaseConfigurations& configs, std::string env) {
+  if (env.empty()) env = configs.env();
+  // An environment the configuration does not have fails here, not at the first query.
+  if (!configs.empty() && !configs.has_environment(env)) (void)configs.configs_for(env);
   auto& handler = connection_handler();
   ConnectionClass::base();  // registered before any pool asks for its owner
   static std::once_flag hooks;
@@ -86,7 +93,7 @@ void establish(const DatabaseConfigurations& configs, std::string env) {
   handler.remove_all();
   std::lock_guard lock(established_mutex);
   established.configs = std::make_shared<const DatabaseConfigurations>(configs);
-  established.env = env.empty() ? configs.env() : std::move(env);
+  established.env = std::move(env);
 }
 
 std::string current_role(const ConnectionClass& klass) {

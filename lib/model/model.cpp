@@ -26,7 +26,8 @@ Result run(const ConnectionClass& klass, const sql::Statement& statement, std::s
                              ExecOptions{.name = name,
                                          .bind_names = statement.bind_names,
                                          .route_reason = {},
-                                         .prepare = prepare});
+                                         .prepare = prepare,
+                                         .single_statement = true});
 }
 
 void not_found(const ModelInfo& info, const Value& id) {

@@ -41,6 +41,9 @@ struct ExecOptions {
   std::span<const std::string> bind_names{};  // for filtered-parameter display
   std::string_view route_reason{};          // set by the router
   bool prepare = false;                     // cache a prepared statement for this SQL text
+  // The text must be exactly one statement (the query builder's): the server refuses more, so
+  // a fragment that smuggled in `; DROP ...` cannot run a second statement.
+  bool single_statement = false;
 };
 
 class Connection {
@@ -101,8 +104,9 @@ class Connection {
  protected:
   Connection(DatabaseConfig config, ConnectionIdentity identity);
 
-  // Driver primitive: send and convert. Throws StatementInvalid / ConnectionFailed.
-  virtual Result run(std::string_view sql, std::span<const Value> binds, bool prepare,
+  // Driver primitive: send and convert. Throws StatementInvalid / ConnectionFailed. Without
+  // binds, `prepare` or `single`, the text may hold several ';'-separated statements.
+  virtual Result run(std::string_view sql, std::span<const Value> binds, bool prepare, bool single,
                      bool& cached) = 0;
   // Reopen the session, forgetting per-session caches such as prepared statements.
   virtual void reopen() = 0;

@@ -39,10 +39,12 @@ struct ConnectedToFrame {
 
 // ---- Establishing ------------------------------------------------------------------------
 
-// Makes `configs` (for environment `env`, default: SWITCHYARD_ENV or development) the source of
-// every pool: pools are created lazily when a connection class first needs one, at the key
+// Makes `configs` (for environment `env`, default: the one `configs` was loaded for) the source
+// of every pool: pools are created lazily when a connection class first needs one, at the key
 // (connection name, role, shard) its connects_to declares. Installs the write guard on every
-// pool. Replaces an earlier establish (existing pools are removed).
+// pool. Replaces an earlier establish (existing pools are removed). Throws ConfigurationError
+// ("environment 'x' is not configured; available environments: ...") for an environment
+// `configs` does not have.
 void establish(const DatabaseConfigurations& configs, std::string env = "");
 ConnectionHandler& connection_handler();
 

@@ -26,6 +26,7 @@
 #include "switchyard/context/connection_handling.hpp"
 #include "switchyard/model/errors.hpp"
 #include "switchyard/model/model_info.hpp"
+#include "switchyard/sql/fragment.hpp"
 #include "switchyard/sql/query.hpp"
 
 namespace switchyard {
@@ -141,6 +142,7 @@ class Relation {
   // SQL with `?` placeholders, one value per `?` (any field type, string literals, nullopt).
   template <typename... Args>
   Relation where(std::string_view sql, const Args&... values) const {
+    sql::check_fragment(sql, "where");
     sql::Raw raw{std::string(sql), {to_bind_value(values)...}};
     sql::number_placeholders(raw.sql, 1, raw.binds.size());  // throws now on a count mismatch
     return with([&](sql::Select& q) { q.where.push_back(std::move(raw)); });
@@ -186,13 +188,13 @@ class Relation {
     return with([&](sql::Select& q) { q.where.push_back(sql::Comparison{info().primary_key, "=", id}); });
   }
 
-  // order("name"), order("name DESC") (quoted), or any SQL expression (kept as written).
+  // order("name"), order("name DESC") (quoted), or one SQL expression (kept as written; see
+  // sql::check_fragment for what is refused).
   Relation order(std::string_view text) const {
+    auto simple = sql::parse_simple_order(text);
+    if (!simple) sql::check_fragment(text, "order");
     return with([&](sql::Select& q) {
-      if (auto simple = sql::parse_simple_order(text))
-        q.order.push_back(*simple);
-      else
-        q.order.push_back(sql::OrderBy{std::string(text), false, true});
+      q.order.push_back(simple ? *simple : sql::OrderBy{std::string(text), false, true});
     });
   }
   template <typename C, typename M>
@@ -219,11 +221,11 @@ class Relation {
   // else is an SQL expression). Fields not selected keep their default values.
   template <typename... P>
   Relation select(const P&... columns) const {
-    return with([&](sql::Select& q) { (q.columns.push_back(projection(columns)), ...); });
+    return with([&](sql::Select& q) { (q.columns.push_back(projection(columns, "select")), ...); });
   }
   template <typename... P>
   Relation group(const P&... columns) const {
-    return with([&](sql::Select& q) { (q.group.push_back(projection(columns)), ...); });
+    return with([&](sql::Select& q) { (q.group.push_back(projection(columns, "group")), ...); });
   }
   Relation distinct(bool on = true) const {
     return with([&](sql::Select& q) { q.distinct = on; });
@@ -315,7 +317,7 @@ class Relation {
   template <typename C, typename M, typename... More>
   auto pluck(M C::*member, More... more) const {
     sql::Select q = query_;
-    q.columns = {projection(member), projection(more)...};
+    q.columns = {projection(member, "pluck"), projection(more, "pluck")...};
     Result r = run(render(q), info().pluck_event);
     if constexpr (sizeof...(More) == 0) {
       std::vector<M> out;
@@ -337,7 +339,7 @@ class Relation {
   // Columns or SQL expressions by name: one Value per row (several: a row of Values).
   std::vector<Value> pluck(std::string_view expression) const {
     sql::Select q = query_;
-    q.columns = {projection(expression)};
+    q.columns = {projection(expression, "pluck")};
     Result r = run(render(q), info().pluck_event);
     std::vector<Value> out;
     out.reserve(r.rows.size());
@@ -400,6 +402,7 @@ class Relation {
   // update_all("age = age + ?", 1): SQL assignments as written.
   template <typename... Args>
   std::int64_t update_all(std::string_view assignments, const Args&... values) const {
+    sql::check_fragment(assignments, "update_all");
     sql::Update u = bulk_update();
     u.set_raw.push_back(sql::Raw{std::string(assignments), {to_bind_value(values)...}});
     return run(sql::render(u, dialect()), info().update_all_event).affected_rows;
@@ -498,15 +501,17 @@ class Relation {
   }
 
   template <typename P>
-  static sql::Projection projection(const P& column) {
+  static sql::Projection projection(const P& column, std::string_view method) {
     if constexpr (std::is_member_object_pointer_v<P>) {
       static_assert(std::is_base_of_v<typename detail::member_pointer_parts<P>::class_type, T>,
                     "a member of another class");
+      (void)method;
       return sql::Projection{detail::column_of<T>(column), false};
     } else {
       const std::string_view text = column;
       const bool plain = sql::parse_simple_order(text).has_value() &&
                          text.find_first_of(" \t\n") == std::string_view::npos;
+      if (!plain) sql::check_fragment(text, method);
       return sql::Projection{std::string(text), !plain};
     }
   }
