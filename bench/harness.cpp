@@ -44,6 +44,30 @@ Interleaved interleave(const std::vector<Variant>& variants, int rounds, int ops
   return out;
 }
 
+Interleaved interleave_ops(const std::vector<OpVariant>& variants, int rounds, int ops,
+                           int warmup) {
+  Interleaved out;
+  for (const auto& v : variants) {
+    for (int i = 0; i < warmup; ++i) v.op();
+    out.rounds[v.name];
+  }
+  const std::size_t n = variants.size();
+  std::vector<std::vector<double>> samples(n);
+  for (int r = 0; r < rounds; ++r) {
+    for (auto& s : samples) s.clear();
+    for (int i = 0; i < ops; ++i) {
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t v = (k + static_cast<std::size_t>(i)) % n;
+        const auto t0 = now_ns();
+        variants[v].op();
+        samples[v].push_back(static_cast<double>(now_ns() - t0));
+      }
+    }
+    for (std::size_t v = 0; v < n; ++v) out.rounds[variants[v].name].push_back(median(samples[v]));
+  }
+  return out;
+}
+
 double Interleaved::paired_ratio(const std::string& a, const std::string& b) const {
   const auto& x = rounds.at(a);
   const auto& y = rounds.at(b);
