@@ -56,7 +56,7 @@ struct OpVariant {
 };
 
 // Finer interleaving for round-trip latencies on a shared machine: within a round the variants
-// take turns one operation at a time (the order rotating each time), every operation is timed on
+// take turns one operation at a time (in a new random order each turn), every operation is timed on
 // its own, and a round's value per variant is the median of its `ops` latencies. Descheduling by
 // other processes lands in the tails of all variants alike instead of in whole blocks of one.
 // `warmup` operations per variant run first, untimed.
