@@ -203,15 +203,18 @@ void profile_variant(const Env& env, const std::string& variant, int n) {
 }
 
 void routing_figures(const Env& env, const Options& options, Results& results) {
-  // The same find (same SQL, prepared, same ids) on the standby. `direct` and `reading_scope` run
-  // on one connection, BenchRecord's reading pool: `direct` inside a reading scope held for the
+  // The same find (same SQL, prepared, same ids) on the standby. `direct`, `reading_scope` and
+  // libpq run on one connection, BenchRecord's reading pool: `direct` inside a reading scope held for the
   // whole figure, `reading_scope` pushing and popping its own scope around every find, so their
   // difference is the scope's cost alone. Proxy mode classifies and routes each find to its own
   // replica pool (another connection to the same standby). Interleaved one find at a time: on a
   // shared machine whole blocks of a variant can otherwise land in a slow scheduling regime.
-  RawPg raw(env.conninfo(env.replica), false);
   std::int64_t k_direct = 0, k_scope = 0, k_raw = 0, k_proxy = 0;
   const sy::ConnectedToScope held(BenchRecord::connection_class(), {.role = sy::reading});
+  // libpq borrows that connection too (a lease is re-entrant per thread).
+  auto lease = sy::lease_connection(BenchRecord::connection_class());
+  RawPg raw = RawPg::borrowing(lease->pg_handle(), false);
+  (void)env;
   std::vector<OpVariant> v = {
       {"direct", [&] { g_sink = g_sink + Dog::find(id_for(k_direct++)).id; }},
       {"reading_scope",
