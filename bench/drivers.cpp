@@ -43,28 +43,40 @@ void check(PGresult* r, PGconn* c, ExecStatusType want, const char* what) {
 }
 }  // namespace
 
-RawPg::RawPg(const std::string& conninfo, bool writes) : conn_(PQconnectdb(conninfo.c_str())) {
+RawPg::RawPg(const std::string& conninfo, bool writes)
+    : RawPg(PQconnectdb(conninfo.c_str()), true, writes) {}
+
+RawPg RawPg::borrowing(pg_conn* conn, bool writes) {
+  if (conn == nullptr) throw std::runtime_error("libpq baseline: not a PostgreSQL connection");
+  return RawPg(conn, false, writes);
+}
+
+RawPg::RawPg(pg_conn* conn, bool owned, bool writes) : conn_(conn), owned_(owned) {
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string message = PQerrorMessage(conn_);
-    PQfinish(conn_);
+    if (owned_) PQfinish(conn_);
     throw std::runtime_error("libpq connect: " + message);
   }
-  PGresult* r = PQprepare(conn_, "find", kFindSql, 1, nullptr);
+  PGresult* r = PQprepare(conn_, owned_ ? "find" : "bench_find", kFindSql, 1, nullptr);
   check(r, conn_, PGRES_COMMAND_OK, "prepare find");
   PQclear(r);
   if (!writes) return;
-  r = PQprepare(conn_, "create", kCreateSql, 2, nullptr);
+  r = PQprepare(conn_, owned_ ? "create" : "bench_create", kCreateSql, 2, nullptr);
   check(r, conn_, PGRES_COMMAND_OK, "prepare create");
   PQclear(r);
 }
 
-RawPg::~RawPg() { PQfinish(conn_); }
+RawPg::~RawPg() {
+  if (conn_ == nullptr || !owned_) return;
+  PQfinish(conn_);
+}
 
 PlainDog RawPg::find(std::int64_t id) {
   char buf[24];
   *std::to_chars(buf, buf + sizeof buf - 1, id).ptr = '\0';
   const char* params[1] = {buf};
-  PGresult* r = PQexecPrepared(conn_, "find", 1, params, nullptr, nullptr, 0);
+  PGresult* r =
+      PQexecPrepared(conn_, owned_ ? "find" : "bench_find", 1, params, nullptr, nullptr, 0);
   check(r, conn_, PGRES_TUPLES_OK, "find");
   if (PQntuples(r) != 1) {
     PQclear(r);
@@ -79,7 +91,8 @@ PlainDog RawPg::create(const std::string& name, int age) {
   char buf[16];
   *std::to_chars(buf, buf + sizeof buf - 1, age).ptr = '\0';
   const char* params[2] = {name.c_str(), buf};
-  PGresult* r = PQexecPrepared(conn_, "create", 2, params, nullptr, nullptr, 0);
+  PGresult* r =
+      PQexecPrepared(conn_, owned_ ? "create" : "bench_create", 2, params, nullptr, nullptr, 0);
   check(r, conn_, PGRES_TUPLES_OK, "create");
   PlainDog d = row_of(r);
   PQclear(r);

@@ -23,7 +23,13 @@ class RawPg {
  public:
   // `writes`: also prepare the INSERT (not on a standby).
   explicit RawPg(const std::string& conninfo, bool writes = true);
+  // On a connection someone else owns (and closes): switchyard's pooled connection, so that the
+  // two run on the same server backend. Prepares under names switchyard does not use.
+  static RawPg borrowing(pg_conn* conn, bool writes = true);
   ~RawPg();
+  RawPg(RawPg&& other) noexcept : conn_(other.conn_), owned_(other.owned_) {
+    other.conn_ = nullptr;
+  }
   RawPg(const RawPg&) = delete;
   RawPg& operator=(const RawPg&) = delete;
 
@@ -32,7 +38,9 @@ class RawPg {
   pg_conn* handle() const noexcept { return conn_; }
 
  private:
+  RawPg(pg_conn* conn, bool owned, bool writes);
   pg_conn* conn_;
+  bool owned_ = true;  // borrowed connections use prepared names prefixed "bench_"
 };
 
 // A SOCI session with the same two statements prepared (soci::statement, into/use).

@@ -49,6 +49,19 @@ struct Interleaved {
 // `warmup` ops per variant first (untimed), then `rounds` rounds of `ops` ops per variant.
 Interleaved interleave(const std::vector<Variant>& variants, int rounds, int ops, int warmup);
 
+// One contender timed operation by operation (see interleave_ops).
+struct OpVariant {
+  std::string name;
+  std::function<void()> op;
+};
+
+// Finer interleaving for round-trip latencies on a shared machine: within a round the variants
+// take turns one operation at a time (in a new random order each turn), every operation is timed on
+// its own, and a round's value per variant is the median of its `ops` latencies. Descheduling by
+// other processes lands in the tails of all variants alike instead of in whole blocks of one.
+// `warmup` operations per variant run first, untimed.
+Interleaved interleave_ops(const std::vector<OpVariant>& variants, int rounds, int ops, int warmup);
+
 // ---- Servers --------------------------------------------------------------------------------
 
 struct Server {

@@ -240,7 +240,8 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
             ++count_by_name[std::string(e.name)];
           });
           const auto t0 = Clock::now();
-          const auto res = sync::backfill(bspec, {.batch_size = 5000, .restart = true});
+          const sync::BackfillOptions bo{.restart = true};  // the default batch size
+          const auto res = sync::backfill(bspec, bo);
           const double s = seconds_since(t0);
           backfill_ms += s * 1000;
           const auto on_target = std::stoll(pg_scalar(env.conninfo(env.second), "SELECT count(*) FROM backfill_src"));
@@ -265,7 +266,9 @@ void sync_figures(const Env& env, const Options& options, Results& results) {
     f.baseline = "plain COPY primary->second";
     f.baseline_value = median(copy_rate);
     f.target = "ratio >= 0.50";
-    f.note = std::to_string(n) + " rows, batch 5000" + (used_copy ? ", COPY path" : ", row path");
+    f.note = std::to_string(n) + " rows, batch " +
+             std::to_string(sync::BackfillOptions{}.batch_size) +
+             (used_copy ? ", COPY path" : ", row path");
     f.detail = {{"switchyard_by_round", sy_rate}, {"copy_by_round", copy_rate}, {"batches", backfill_batches},
                 {"statement_ms_by_event_all_rounds", ms_by_name},
                 {"statements_by_event_all_rounds", count_by_name},

@@ -337,7 +337,8 @@ int cmd_backfill(const Args& a, std::ostream& out, std::ostream& err) {
   auto configs = load_configs(a);
   auto spec = table_spec(a, configs);
   BackfillOptions o;
-  o.batch_size = static_cast<std::size_t>(a.number("--batch", 5000));
+  o.batch_size = static_cast<std::size_t>(
+      a.number("--batch", static_cast<double>(sync::BackfillOptions{}.batch_size)));
   o.rows_per_second = a.number("--rate", 0);
   o.overwrite = a.flag("--overwrite");
   o.restart = a.flag("--restart");

@@ -12,6 +12,7 @@ Connection::Connection(DatabaseConfig config, ConnectionIdentity identity)
     : config_(std::move(config)),
       identity_(std::move(identity)),
       dialect_(sql::dialect_for_adapter(config_.adapter())),
+      replica_(config_.replica()),
       created_at_(std::chrono::steady_clock::now()),
       last_used_at_(created_at_) {
   if (identity_.database.empty()) identity_.database = config_.name();
@@ -21,7 +22,7 @@ Connection::Connection(DatabaseConfig config, ConnectionIdentity identity)
 Connection::~Connection() = default;
 
 bool Connection::preventing_writes() const {
-  return config_.replica() || (write_guard_ && *write_guard_ && (*write_guard_)());
+  return replica_ || (write_guard_ && *write_guard_ && (*write_guard_)());
 }
 
 void Connection::guard(std::string_view sql_text) const {

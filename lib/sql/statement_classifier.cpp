@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "classifier_tables.hpp"
+#include "lexer_core.hpp"
 #include "switchyard/sql/lexer.hpp"
 
 namespace switchyard::sql {
@@ -240,6 +241,25 @@ class Analyzer {
   }
   bool kind_at(std::size_t i, std::size_t e, TokenKind kind) const noexcept {
     return i < e && toks_[i].kind == kind;
+  }
+  // Whether on_word can act on token i: a qualifier (a temporary schema, perhaps) or one of the
+  // keywords it handles. Checked inline first, because most words and identifiers are neither.
+  bool word_matters(std::size_t i, std::size_t e) const noexcept {
+    if (kind_at(i + 1, e, TokenKind::dot)) return true;
+    if (toks_[i].kind != TokenKind::word) return false;
+    switch (toks_[i].kw) {
+      case Kw::for_:
+      case Kw::nowait:
+      case Kw::skip:
+      case Kw::into:
+      case Kw::insert:
+      case Kw::update:
+      case Kw::delete_:
+      case Kw::merge:
+        return true;
+      default:
+        return false;
+    }
   }
   std::size_t matching_paren(std::size_t open, std::size_t e) const noexcept;
   std::size_t leader_index(std::size_t b, std::size_t e) const noexcept;
@@ -666,10 +686,10 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
   auto bit = [](int d) { return std::uint64_t{1} << (d & 63); };
   for (std::size_t i = b; i < e; ++i) {
     const Tok& t = toks_[i];
-    const Tok* prev = i > b ? &toks_[i - 1] : nullptr;
-    const bool in_with = (with_lists & bit(depth)) != 0;
     switch (t.kind) {
       case TokenKind::lparen: {
+        const Tok* prev = i > b ? &toks_[i - 1] : nullptr;
+        const bool in_with = (with_lists & bit(depth)) != 0;
         const bool name_before = prev != nullptr && is_name_token(*prev);
         const bool cte =
             in_with && prev != nullptr && (prev->kw == Kw::as || prev->kw == Kw::materialized);
@@ -718,10 +738,10 @@ void Analyzer::scan(std::size_t b, std::size_t e, Verdict& v) const {
           default:
             break;
         }
-        on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
+        if (word_matters(i, e)) on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
         break;
       case TokenKind::quoted_identifier:
-        on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
+        if (word_matters(i, e)) on_word(b, i, e, depth - outer, (cte_parens & bit(depth)) != 0, v);
         break;
       default:
         break;
@@ -1026,13 +1046,16 @@ void Analyzer::check_call(std::size_t b, std::size_t name, std::size_t e, bool c
 // Lexes `sql` into `out`. Returns the lexer error, if any; `backslash` reports a plain string
 // containing a backslash (whose extent depends on standard_conforming_strings).
 LexError tokenize(std::string_view sql, Dialect dialect, bool standard_strings,
-                  std::vector<Tok>& out, bool& backslash) {
+                  std::vector<Tok>& out, bool& backslash, std::size_t& semicolons) {
+  semicolons = 0;
   out.clear();
-  Lexer lexer(sql, dialect, LexerOptions{.standard_conforming_strings = standard_strings});
+  detail::LexCore lexer(sql, dialect, LexerOptions{.standard_conforming_strings = standard_strings},
+                        0);
   for (Token t = lexer.next(); t.kind != TokenKind::end; t = lexer.next()) {
     if (t.kind == TokenKind::error) return t.error;
     if (t.flags & Token::kBackslashInPlainString) backslash = true;
     Tok tok{t.text, t.kind, Kw::none, Paren::call};
+    if (t.kind == TokenKind::semicolon) ++semicolons;
     if (t.kind == TokenKind::word) {
       if (const detail::KwInfo* info = detail::kKeywords.find(t.text)) {
         tok.kw = info->id;
@@ -1049,10 +1072,19 @@ struct Combined {
   int statements = 0;
 };
 
-// Classifies every statement of the token vector; the most restrictive decides.
-Combined classify_tokens(const StatementClassifier& classifier, const std::vector<Tok>& toks) {
+// Classifies every statement of the token vector; the most restrictive decides. `semicolons`
+// counts the semicolon tokens: without any, the vector is one statement.
+Combined classify_tokens(const StatementClassifier& classifier, const std::vector<Tok>& toks,
+                         std::size_t semicolons) {
   const Analyzer analyzer(classifier, toks);
   Combined c;
+  if (semicolons == 0) {
+    if (!toks.empty()) {
+      c.verdict = analyzer.statement(0, toks.size());
+      c.statements = 1;
+    }
+    return c;
+  }
   bool mixed = false;
   StatementKind first_kind = StatementKind::read;
   std::size_t b = 0;
@@ -1327,18 +1359,21 @@ Classification StatementClassifier::classify(std::string_view sql) const {
 Classification StatementClassifier::classify_uncached(std::string_view sql) const {
   std::vector<Tok>& toks = scratch_tokens();
   bool backslash = false;
-  if (LexError error = tokenize(sql, dialect_, true, toks, backslash); error != LexError::none) {
+  std::size_t semicolons = 0;
+  if (LexError error = tokenize(sql, dialect_, true, toks, backslash, semicolons);
+      error != LexError::none) {
     return lex_failure(error);
   }
-  Combined c = classify_tokens(*this, toks);
+  Combined c = classify_tokens(*this, toks, semicolons);
   if (backslash && dialect_ == Dialect::postgresql) {
     // With standard_conforming_strings off, '\'' would not end where we think: classify that
     // reading too, and keep the more restrictive verdict.
     bool ignored = false;
-    if (LexError error = tokenize(sql, dialect_, false, toks, ignored); error != LexError::none) {
+    if (LexError error = tokenize(sql, dialect_, false, toks, ignored, semicolons);
+        error != LexError::none) {
       return lex_failure(error);
     }
-    Combined other = classify_tokens(*this, toks);
+    Combined other = classify_tokens(*this, toks, semicolons);
     if (severity(other.verdict.kind) > severity(c.verdict.kind)) {
       other.verdict.pins = other.verdict.pins || c.verdict.pins;
       c = other;

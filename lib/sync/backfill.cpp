@@ -2,11 +2,12 @@
 
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
-#include <set>
 #include <thread>
+#include <unordered_set>
 
 #include "switchyard/connection/connection.hpp"
 #include "switchyard/errors.hpp"
@@ -125,33 +126,138 @@ class PgCopy {
 };
 
 struct Batch {
-  std::int64_t read = 0;
-  std::vector<std::string> inserted;
-  std::string last_key;
+  std::int64_t read = 0;              // rows read from the source
+  std::vector<std::string> inserted;  // keys that were new on the target
+  std::string first_key, last_key;    // the batch's key range
 };
 
-// The keys of `keys` that no longer have a row on the source (deleted, or outside the filter /
-// rejected by the transform). Without a transform only the keys are read.
-std::vector<std::string> still_there(Connection& src, const TableSync& spec,
-                                     const detail::Plan& plan,
-                                     const std::vector<std::string>& keys) {
-  if (spec.transform) return detail::read_records(src, spec, plan, keys).gone;
-  std::set<std::string> found;
-  constexpr std::size_t kChunk = 1000;
-  for (std::size_t start = 0; start < keys.size(); start += kChunk) {
-    const std::size_t n = std::min(kChunk, keys.size() - start);
-    std::vector<Value> binds;
-    for (std::size_t i = 0; i < n; ++i) binds.push_back(detail::key_bind(plan, keys[start + i]));
-    const std::string qk = sql::quote_identifier(plan.source_key);
-    std::string sql = "SELECT " + qk + " FROM " + sql::quote_qualified(spec.table) + " WHERE " +
-                      qk + " IN (" + detail::placeholders(n) + ")";
-    if (!spec.filter.empty()) sql += " AND (" + spec.filter + ")";
-    for (const auto& row : src.execute(sql, binds, {.name = "SYNC Backfill Check"}).rows)
-      found.insert(detail::key_text(row[0]));
+// Decodes one field of COPY's text format (backslash escapes) into its text value.
+std::string copy_text_value(std::string_view field) {
+  if (field.find('\\') == std::string_view::npos) return std::string(field);
+  std::string out;
+  out.reserve(field.size());
+  auto digits = [&](std::size_t& i, int base, int max) {
+    int value = 0;
+    for (int n = 0; n < max && i < field.size(); ++n, ++i) {
+      const char c = field[i];
+      const int d = (c >= '0' && c <= '9')   ? c - '0'
+                    : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                             : 99;
+      if (d >= base) break;
+      value = value * base + d;
+    }
+    out += static_cast<char>(value);
+  };
+  for (std::size_t i = 0; i < field.size();) {
+    const char c = field[i++];
+    if (c != '\\' || i >= field.size()) {
+      out += c;
+      continue;
+    }
+    const char e = field[i];
+    if (e >= '0' && e <= '7') {
+      digits(i, 8, 3);
+      continue;
+    }
+    ++i;
+    switch (e) {
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'x':
+        if (i < field.size() && std::isxdigit(static_cast<unsigned char>(field[i]))) {
+          digits(i, 16, 2);
+        } else {
+          out += 'x';
+        }
+        break;
+      default:
+        out += e;
+        break;  // \\ and any other escaped character stand for themselves
+    }
   }
+  return out;
+}
+
+// The text value of column `index` of one COPY text row (tab-separated, ending in a newline).
+std::string copy_field(std::string_view row, std::size_t index) {
+  if (!row.empty() && row.back() == '\n') row.remove_suffix(1);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < index; ++i) {
+    start = row.find('\t', start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  const std::size_t end = row.find('\t', start);
+  return copy_text_value(row.substr(start, end == std::string_view::npos ? end : end - start));
+}
+
+// Ends a COPY FROM STDIN that cannot be completed and discards its results.
+void abort_copy_in(PGconn* pg) {
+  PQputCopyEnd(pg, "switchyard backfill: the source read failed");
+  while (PGresult* r = PQgetResult(pg)) PQclear(r);
+}
+
+// Streams one COPY from `out` into `in` row by row. Rows are passed on as they come, unparsed but
+// for the key column, whose values land in `keys`. The target's error, if any, is thrown once the
+// source has been read to its end, so that both connections stay usable.
+void relay(PgCopy& out, PgCopy& in, std::size_t key_index, std::int64_t& read,
+           std::vector<std::string>& keys) {
+  bool target_ok = true;
+  for (;;) {
+    char* buf = nullptr;
+    const int len = PQgetCopyData(out.handle(), &buf, 0);
+    if (len == -1) break;
+    if (len < 0) {
+      abort_copy_in(in.handle());
+      out.fail(nullptr);
+    }
+    if (target_ok && PQputCopyData(in.handle(), buf, len) != 1) target_ok = false;
+    if (target_ok)
+      keys.push_back(copy_field(std::string_view(buf, static_cast<std::size_t>(len)), key_index));
+    PQfreemem(buf);
+    ++read;
+  }
+  out.finish(read);
+  if (!target_ok) in.fail(PQgetResult(in.handle()));
+  if (PQputCopyEnd(in.handle(), nullptr) != 1) in.fail(PQgetResult(in.handle()));
+  in.finish(read);
+}
+
+// The keys of `inserted` that have no row on the source any more (deleted, or outside the filter
+// now): one read of the key column over the batch's key range. With a transform, the records are
+// read and transformed (the transform may reject them).
+std::vector<std::string> gone_keys(Connection& src, const TableSync& spec, const detail::Plan& plan,
+                                   const Batch& b) {
+  if (spec.transform) return detail::read_records(src, spec, plan, b.inserted).gone;
+  const std::string qk = sql::quote_identifier(plan.source_key);
+  const std::string ok = detail::ordered_key(src.dialect(), plan, qk);
+  std::string sql = "SELECT " + qk + " FROM " + sql::quote_qualified(spec.table) + " WHERE " + ok +
+                    " >= $1 AND " + ok + " <= $2";
+  if (!spec.filter.empty()) sql += " AND (" + spec.filter + ")";
+  const Value binds[] = {detail::key_bind(plan, b.first_key), detail::key_bind(plan, b.last_key)};
+  std::unordered_set<std::string> present;
+  for (const auto& row : src.execute(sql, binds, {.name = "SYNC Backfill Check"}).rows)
+    present.insert(detail::key_text(row[0]));
   std::vector<std::string> gone;
-  for (const auto& k : keys)
-    if (!found.count(k)) gone.push_back(k);
+  for (const auto& k : b.inserted)
+    if (!present.count(k)) gone.push_back(k);
   return gone;
 }
 
@@ -187,8 +293,8 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
   // ---- checkpoint ---------------------------------------------------------------------------
   std::optional<std::string> last_key;
   if (options.restart)
-    src->execute(std::string("DELETE FROM ") + kCheckpointTable + " WHERE name = $1",
-                 {Value{name}}, {.name = "SYNC Checkpoint"});
+    src->execute(std::string("DELETE FROM ") + kCheckpointTable + " WHERE name = $1", {Value{name}},
+                 {.name = "SYNC Checkpoint"});
   auto cp = src->execute(std::string("SELECT last_key, rows_done, finished_at FROM ") +
                              kCheckpointTable + " WHERE name = $1",
                          {Value{name}}, {.name = "SYNC Checkpoint"});
@@ -198,8 +304,8 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     result.resumed = true;
   } else {
     // No checkpoint, or the previous backfill finished: start at the first key.
-    src->execute(std::string("DELETE FROM ") + kCheckpointTable + " WHERE name = $1",
-                 {Value{name}}, {.name = "SYNC Checkpoint"});
+    src->execute(std::string("DELETE FROM ") + kCheckpointTable + " WHERE name = $1", {Value{name}},
+                 {.name = "SYNC Checkpoint"});
     src->execute(std::string("INSERT INTO ") + kCheckpointTable +
                      " (name, last_key, rows_done, started_at, updated_at) VALUES ($1, NULL, 0, " +
                      now + ", " + now + ")",
@@ -226,19 +332,21 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     remaining_estimate = as_int(reader.execute(sql, binds, {.name = "SYNC Count"}).scalar());
   }
 
-  const bool copy_path = options.use_copy && !spec.transform &&
-                         src->dialect() == sql::Dialect::postgresql &&
-                         reader.dialect() == sql::Dialect::postgresql &&
-                         tgt->dialect() == sql::Dialect::postgresql;
+  const bool copy_path =
+      options.use_copy && !spec.transform && src->dialect() == sql::Dialect::postgresql &&
+      reader.dialect() == sql::Dialect::postgresql && tgt->dialect() == sql::Dialect::postgresql;
   result.used_copy = copy_path;
   const std::string tkey = sql::quote_identifier(plan.target_key);
   const std::string tcols = detail::quoted_list(plan.target_columns);
   const std::string scols = detail::quoted_list(plan.source_columns);
   const std::string ttable = sql::quote_qualified(spec.target_name());
   if (copy_path) {
-    tgt->execute("CREATE TEMP TABLE IF NOT EXISTS switchyard_backfill_stage AS SELECT " + tcols +
-                     " FROM " + ttable + " WHERE false",
-                 kNoBinds, {.name = "SYNC Backfill"});
+    // Emptied by every commit: no TRUNCATE per batch.
+    tgt->execute(
+        "CREATE TEMP TABLE IF NOT EXISTS switchyard_backfill_stage ON COMMIT DELETE ROWS "
+        "AS SELECT " +
+            tcols + " FROM " + ttable + " WHERE false",
+        kNoBinds, {.name = "SYNC Backfill"});
   }
 
   // One batch by SELECT + multi-row upsert (any dialects).
@@ -257,6 +365,7 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     auto rows = reader.execute(sql, binds, {.name = "SYNC Backfill Load"}).rows;
     b.read = static_cast<std::int64_t>(rows.size());
     if (rows.empty()) return b;
+    b.first_key = detail::key_text(rows.front()[plan.key_index]);
     b.last_key = detail::key_text(rows.back()[plan.key_index]);
     detail::apply_transform(spec, plan, rows, nullptr);
     tgt->begin_transaction();
@@ -273,8 +382,11 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     return b;
   };
 
-  // One batch by COPY between two PostgreSQL servers.
-  auto copy_batch = [&]() -> Batch {
+  // One batch by COPY between two PostgreSQL servers: COPY (SELECT ...) TO STDOUT on the source
+  // streamed into COPY ... FROM STDIN on the target. `direct`: straight into the target table,
+  // which fails with unique_violation if a key of the batch is there already (the live sync wrote
+  // it); otherwise into the staging table, then INSERT ... SELECT ... ON CONFLICT from it.
+  auto copy_batch = [&](bool direct) -> Batch {
     Batch b;
     PgCopy out(reader), in(*tgt);
     std::string sql = "COPY (SELECT " + scols + " FROM " + table;
@@ -283,37 +395,17 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     if (!filter.empty()) conds.push_back(filter);
     for (std::size_t i = 0; i < conds.size(); ++i) sql += (i ? " AND " : " WHERE ") + conds[i];
     sql += " ORDER BY " + okey + " LIMIT " + std::to_string(batch_size) + ") TO STDOUT";
+    std::vector<std::string> keys;
+    keys.reserve(batch_size);
     tgt->begin_transaction();
     try {
       detail::mark_sync_origin(*tgt, "backfill", false);
-      tgt->execute("TRUNCATE switchyard_backfill_stage", kNoBinds, {.name = "SYNC Backfill"});
-      in.start("COPY switchyard_backfill_stage (" + tcols + ") FROM STDIN", PGRES_COPY_IN);
+      in.start("COPY " + (direct ? ttable : std::string("switchyard_backfill_stage")) + " (" +
+                   tcols + ") FROM STDIN",
+               PGRES_COPY_IN);
       out.start(sql, PGRES_COPY_OUT);
-      for (;;) {
-        char* buf = nullptr;
-        const int len = PQgetCopyData(out.handle(), &buf, 0);
-        if (len == -1) break;
-        if (len < 0) out.fail(nullptr);
-        const int put = PQputCopyData(in.handle(), buf, len);
-        PQfreemem(buf);
-        if (put != 1) {
-          // Drain the source so its connection stays usable, then report the target's error.
-          while (PQgetCopyData(out.handle(), &buf, 0) > 0) PQfreemem(buf);
-          in.fail(nullptr);
-        }
-        ++b.read;
-      }
-      out.finish(b.read);
-      if (PQputCopyEnd(in.handle(), nullptr) != 1) in.fail(nullptr);
-      in.finish(b.read);
-      if (b.read > 0) {
-        const std::string okey_t = detail::ordered_key(sql::Dialect::postgresql, plan, tkey);
-        // Aliased: ORDER BY "id" would otherwise sort by the text output column of that name.
-        b.last_key = to_text(tgt->execute("SELECT " + tkey + "::text AS sy_last_key FROM "
-                                          "switchyard_backfill_stage ORDER BY " + okey_t +
-                                          " DESC LIMIT 1",
-                                          kNoBinds, {.name = "SYNC Backfill"})
-                                 .scalar());
+      relay(out, in, plan.key_index, b.read, keys);
+      if (b.read > 0 && !direct) {
         std::string upsert = "INSERT INTO " + ttable + " (" + tcols + ") SELECT " + tcols +
                              " FROM switchyard_backfill_stage ON CONFLICT (" + tkey + ") DO ";
         if (options.overwrite && plan.target_columns.size() > 1) {
@@ -338,6 +430,29 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
       quiet_rollback(*tgt);
       throw;
     }
+    if (!keys.empty()) {
+      b.first_key = keys.front();
+      b.last_key = keys.back();
+    }
+    if (direct) b.inserted = std::move(keys);
+    return b;
+  };
+
+  // Batches go straight into the target table while that works; after a batch met keys already
+  // there, through the staging table until a batch meets none.
+  bool direct = true;
+  auto next_batch = [&]() -> Batch {
+    if (!copy_path) return select_batch();
+    if (direct) {
+      try {
+        return copy_batch(true);
+      } catch (const StatementInvalid& e) {
+        if (e.sqlstate() != "23505") throw;  // unique_violation: retry the batch by the stage
+      }
+    }
+    Batch b = copy_batch(false);
+    // With overwrite, RETURNING lists updated rows too: stay on the stage.
+    direct = !options.overwrite && static_cast<std::int64_t>(b.inserted.size()) == b.read;
     return b;
   };
 
@@ -354,8 +469,8 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     const double pct = remaining_estimate > 0
                            ? std::min(100.0, 100.0 * static_cast<double>(done_this_run) / total)
                            : 100.0;
-    const double eta = rate > 0 ? (static_cast<double>(remaining_estimate - done_this_run)) / rate
-                                : -1;
+    const double eta =
+        rate > 0 ? (static_cast<double>(remaining_estimate - done_this_run)) / rate : -1;
     char line[256];
     std::snprintf(line, sizeof line, "\rbackfill %s: %lld/%lld rows (%5.1f%%) %.0f rows/s ETA %s ",
                   spec.describe().c_str(), static_cast<long long>(done_this_run),
@@ -368,7 +483,7 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
 
   for (;;) {
     const auto batch_start = steady_clock::now();
-    Batch b = copy_path ? copy_batch() : select_batch();
+    Batch b = next_batch();
     if (b.read == 0) {
       result.finished = true;
       break;
@@ -376,7 +491,7 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
     // Keys inserted just now may have been deleted (or left the filter) on the source after we
     // read them and before the worker could see them on the target: re-check on the primary.
     if (!options.overwrite && !b.inserted.empty()) {
-      auto gone = still_there(*src, spec, plan, b.inserted);
+      auto gone = gone_keys(*src, spec, plan, b);
       if (!gone.empty()) {
         enqueue_many(*src, spec.table, gone, "backfill");
         result.requeued += static_cast<std::int64_t>(gone.size());
@@ -396,8 +511,7 @@ BackfillResult backfill(const TableSync& spec, const BackfillOptions& options) {
                  {Value{name}, Value{b.last_key}, Value{b.read}}, {.name = "SYNC Checkpoint"});
     draw(false);
     if (options.rows_per_second > 0) {
-      const auto budget =
-          duration<double>(static_cast<double>(b.read) / options.rows_per_second);
+      const auto budget = duration<double>(static_cast<double>(b.read) / options.rows_per_second);
       const auto spent = steady_clock::now() - batch_start;
       if (spent < budget) std::this_thread::sleep_for(budget - spent);
     }

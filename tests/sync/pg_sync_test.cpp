@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "switchyard/errors.hpp"
+#include "switchyard/instrument/notifications.hpp"
 #include "switchyard/sync/backfill.hpp"
 #include "switchyard/sync/outbox.hpp"
 #include "switchyard/sync/verify.hpp"
@@ -217,6 +218,93 @@ TEST_CASE("pg sync: a backfill killed mid-way resumes from its checkpoint and co
     CHECK((out.find("via COPY") != std::string::npos) == copy);
     CHECK(f.target_count("SELECT count(*) FROM dogs") == 60000);
     REQUIRE(test::run_tool(f.tool_args("sync:verify"), &out) == 0);
+  }
+}
+
+TEST_CASE("pg sync: backfill counts each row once and keeps the rows the live sync wrote" * SY_PG) {
+  PgFixture f("sy_sync_backfill_counts");
+  test::pg_exec(test::pg_primary(), f.db,
+                "INSERT INTO dogs (id, name, age) SELECT i, 'dog ' || i, i % 20 FROM "
+                "generate_series(1, 10000) i");
+  test::pg_wait_catchup(f.db);
+  for (bool copy : {true, false}) {
+    CAPTURE(copy);
+    // Rows the live sync already wrote, in the middle and near the end: the batches that meet
+    // them go through the staging table (COPY path), the others straight into the table.
+    test::pg_exec(test::pg_second(), f.db,
+                  "TRUNCATE dogs; INSERT INTO dogs (id, name) SELECT i, 'live' FROM "
+                  "generate_series(4001, 4100) i UNION ALL SELECT i, 'live' FROM "
+                  "generate_series(9001, 9050) i");
+    int upserts = 0;
+    instrument::Subscription sub([&](const instrument::SqlEvent& e) {
+      if (e.name == "SYNC Backfill Upsert") ++upserts;
+    });
+    auto r = sy::backfill(f.spec, {.batch_size = 1500, .restart = true, .use_copy = copy});
+    CHECK(r.used_copy == copy);
+    if (copy) {
+      // Batches 3 and 7 meet live rows (a direct COPY fails, the stage merges them) and batch 4
+      // follows one that did; the other four go straight into the table.
+      CHECK(upserts == 3);
+    }
+    CHECK(r.finished);
+    CHECK(r.batches == 7);  // 6 full batches and a short one: no key read twice
+    CHECK(r.rows_copied == 10000);
+    CHECK(r.rows_total == 10000);
+    CHECK(r.rows_inserted == 10000 - 150);
+    CHECK(r.requeued == 0);
+    CHECK(r.last_key == "10000");
+    CHECK(f.target_count("SELECT count(*) FROM dogs") == 10000);
+    CHECK(f.target_count("SELECT count(*) FROM dogs WHERE name = 'live'") == 150);
+    CHECK(f.source_count("SELECT rows_done FROM switchyard_sync_checkpoints") == 10000);
+  }
+}
+
+TEST_CASE("pg sync: backfill of text keys that COPY escapes (tab, newline, backslash)" * SY_PG) {
+  PgFixture f("sy_sync_backfill_text");
+  const char* ddl = "CREATE TABLE tags (k text PRIMARY KEY, v int NOT NULL)";
+  test::pg_exec(test::pg_primary(), f.db, ddl);
+  test::pg_exec(test::pg_second(), f.db, ddl);
+  test::pg_exec(test::pg_primary(), f.db,
+                "INSERT INTO tags SELECT 'k' || i, i FROM generate_series(1, 40) i; "
+                "INSERT INTO tags VALUES (E'k1\\t2', 101), (E'k2\\n', 102), (E'k3\\\\x', 103), "
+                "(E'k3\\\\', 104), (E'k4\\r\\\\t', 105), ('k5 é', 106), (E'k6\\b\\f\\013', 107)");
+  test::pg_wait_catchup(f.db);
+  f.spec.table = "tags";
+  f.spec.key = "k";
+  // Batches of 3: every batch boundary resumes after a decoded key.
+  auto r = sy::backfill(f.spec, {.batch_size = 3});
+  CHECK(r.used_copy);
+  CHECK(r.rows_copied == 47);
+  CHECK(r.rows_inserted == 47);
+  CHECK(r.requeued == 0);  // each decoded key matched its source row
+  const std::string digest =
+      "SELECT md5(string_agg(k || ':' || v, ',' ORDER BY k COLLATE \"C\")) FROM tags";
+  CHECK(test::pg_scalar(test::pg_second(), f.db, digest) ==
+        test::pg_scalar(test::pg_primary(), f.db, digest));
+}
+
+TEST_CASE("pg sync: backfill re-checks inserted keys on the source primary" * SY_PG) {
+  // The reader is a stale copy of the table (a replica that has not replayed two deletes yet):
+  // the rows it still shows are copied, then found missing on the primary and enqueued.
+  PgFixture f("sy_sync_backfill_recheck");
+  const std::string stale = f.db + "_stale";
+  test::fresh_pg_database(stale);
+  test::pg_exec(test::pg_primary(), stale, kPgDogs);
+  for (const std::string& db : {f.db, stale})
+    test::pg_exec(test::pg_primary(), db,
+                  "INSERT INTO dogs (id, name) SELECT i, 'dog ' || i FROM generate_series(1, 3000) "
+                  "i");
+  test::pg_exec(test::pg_primary(), f.db, "DELETE FROM dogs WHERE id IN (2, 2500)");
+  f.spec.source_replica = test::pg_config("animals_replica", test::pg_primary(), stale, true);
+  for (bool copy : {true, false}) {
+    CAPTURE(copy);
+    test::pg_exec(test::pg_second(), f.db, "TRUNCATE dogs");
+    test::pg_exec(test::pg_primary(), f.db, "DELETE FROM switchyard_sync_outbox");
+    auto r = sy::backfill(f.spec, {.batch_size = 1000, .restart = true, .use_copy = copy});
+    CHECK(r.rows_copied == 3000);
+    CHECK(r.requeued == 2);
+    CHECK(f.source_count("SELECT count(*) FROM switchyard_sync_outbox WHERE record_key IN ('2', "
+                         "'2500') AND origin = 'backfill'") == 2);
   }
 }
 

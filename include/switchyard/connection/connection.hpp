@@ -119,6 +119,7 @@ class Connection {
   DatabaseConfig config_;
   ConnectionIdentity identity_;
   sql::Dialect dialect_;
+  bool replica_;  // config_.replica(), read once: the guard asks on every statement
   std::shared_ptr<const std::function<bool()>> write_guard_;
   // One frame per open transaction level: the callbacks registered at that level.
   struct Frame {

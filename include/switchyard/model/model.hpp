@@ -129,15 +129,24 @@ class Model {
   template <typename Id>
   static T find(const Id& id) {
     const Value key = to_bind_value(id);
-    sql::Select q;
-    q.table = table_name();
-    for (const auto& c : model_info().columns) q.columns.push_back(sql::Projection{c, false});
-    q.where.push_back(sql::Comparison{primary_key_name(), "=", key});
-    q.limit = 1;
     const auto& klass = connection_class();
-    // The hot path: one prepared statement per pooled connection.
-    auto records = detail::records_from<T>(detail::run(
-        klass, sql::render(q, detail::current_dialect(klass)), model_info().load_event, true));
+    Result result;
+    if (is_null(key)) {  // renders IS NULL
+      result = detail::run(klass, sql::render(find_query(key), detail::current_dialect(klass)),
+                           model_info().load_event, true);
+    } else {
+      // The hot path: one prepared statement per pooled connection, its text rendered once per
+      // dialect (only the key changes), and the dialect asked for only if the texts differ.
+      const auto& shapes = find_statements();
+      const bool pg = shapes.same || detail::current_dialect(klass) == sql::Dialect::postgresql;
+      const sql::Statement& st = pg ? shapes.postgresql : shapes.sqlite3;
+      result = switchyard::execute(klass, st.sql, std::span<const Value>(&key, 1),
+                                   ExecOptions{.name = model_info().load_event,
+                                               .bind_names = st.bind_names,
+                                               .route_reason = {},
+                                               .prepare = true});
+    }
+    auto records = detail::records_from<T>(std::move(result));
     if (records.empty()) detail::not_found(model_info(), key);
     return std::move(records.front());
   }
@@ -342,6 +351,30 @@ class Model {
   }
 
  private:
+  // find's SELECT for `key`: every column, WHERE primary key = key, LIMIT 1.
+  static sql::Select find_query(const Value& key) {
+    sql::Select q;
+    q.table = table_name();
+    for (const auto& c : model_info().columns) q.columns.push_back(sql::Projection{c, false});
+    q.where.push_back(sql::Comparison{primary_key_name(), "=", key});
+    q.limit = 1;
+    return q;
+  }
+  struct FindStatements {
+    sql::Statement postgresql, sqlite3;
+    bool same = false;  // one text for both dialects: no need to ask which one is current
+  };
+  static const FindStatements& find_statements() {
+    static const FindStatements shapes = [] {
+      const Value any_key = std::int64_t{0};  // rendered as a placeholder, never inline
+      FindStatements s{sql::render(find_query(any_key), sql::Dialect::postgresql),
+                       sql::render(find_query(any_key), sql::Dialect::sqlite3)};
+      s.same = s.postgresql.sql == s.sqlite3.sql;
+      return s;
+    }();
+    return shapes;
+  }
+
   friend struct detail::RecordAccess;
 
   T& self() noexcept { return static_cast<T&>(*this); }

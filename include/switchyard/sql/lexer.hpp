@@ -81,20 +81,7 @@ class Lexer {
   }
 
  private:
-  Token make(TokenKind kind, std::size_t start, LexError error = LexError::none,
-             std::uint8_t flags = 0) noexcept;
-  Token lex_line_comment(std::size_t start) noexcept;
-  Token lex_block_comment(std::size_t start) noexcept;
-  Token lex_string(std::size_t start, std::size_t quote, bool backslash_escapes,
-                   std::uint8_t flags) noexcept;
-  Token lex_quoted_identifier(std::size_t start, char close) noexcept;
-  Token lex_dollar(std::size_t start) noexcept;
-  Token lex_word(std::size_t start) noexcept;
-  Token lex_number(std::size_t start) noexcept;
-  Token lex_operator(std::size_t start) noexcept;
-  char peek(std::size_t at) const noexcept { return at < sql_.size() ? sql_[at] : '\0'; }
-  bool starts_comment(std::size_t at) const noexcept;
-
+  // The implementation is lib/sql/lexer_core.hpp, shared with the statement classifier.
   std::string_view sql_;
   Dialect dialect_;
   LexerOptions options_;

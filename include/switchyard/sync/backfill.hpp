@@ -10,8 +10,11 @@
 // sync runs, e.g. to repair drift in bulk).
 //
 // Between two PostgreSQL databases (and without a transform) batches move by COPY: COPY (SELECT
-// ...) TO STDOUT on the source, COPY ... FROM STDIN into a temporary table on the target, then
-// INSERT ... SELECT ... ON CONFLICT from it.
+// ...) TO STDOUT on the source streamed row by row, unparsed, into COPY ... FROM STDIN on the
+// target — straight into the target table while no batch meets a key that is already there (the
+// COPY then fails with unique_violation and the batch is redone), otherwise into a temporary table
+// and INSERT ... SELECT ... ON CONFLICT from it, until a batch meets no existing key again. The
+// re-check reads the source primary's keys over the batch's key range once.
 #pragma once
 
 #include <chrono>
@@ -25,7 +28,7 @@
 namespace switchyard::sync {
 
 struct BackfillOptions {
-  std::size_t batch_size = 5000;
+  std::size_t batch_size = 20000;  // rows per batch and per checkpoint
   double rows_per_second = 0;     // throttle; 0 = unlimited
   bool overwrite = false;         // DO UPDATE instead of DO NOTHING (see above)
   bool restart = false;           // ignore a checkpoint and start from the first key
