@@ -12,6 +12,7 @@
 #include "switchyard/config/connection_params.hpp"
 #include "switchyard/connection/connection.hpp"
 #include "switchyard/errors.hpp"
+#include "soci_backend.hpp"
 
 namespace switchyard {
 namespace {
@@ -113,9 +114,7 @@ class PostgresqlConnection final : public Connection {
 
  private:
   PGconn* conn() const {
-    return static_cast<soci::postgresql_session_backend*>(
-               const_cast<soci::session&>(session_).get_backend())
-        ->conn_;
+    return detail::soci_native_handle<soci::postgresql_session_backend>(session_);
   }
 
   void open() {
