@@ -124,6 +124,12 @@ inline std::optional<OracleLex> oracle_lex(std::string_view sql, bool sqlite) {
     } else if (c == ';') {
       end_statement();
       ++i;
+    } else if ((c == ':' || (sqlite && c == '@')) &&
+               oracle_word_start(static_cast<unsigned char>(next))) {
+      std::size_t j = i + 1;  // a named bind parameter (:name, SQLite also @name): a value
+      while (j < n && oracle_word_char(static_cast<unsigned char>(sql[j]))) ++j;
+      current.push_back({OracleToken::param, std::string(sql.substr(i, j - i))});
+      i = j;
     } else if (c == ':' && next == ':') {
       current.push_back({OracleToken::punct, "::"});
       i += 2;
