@@ -32,19 +32,23 @@ sy_sanitizer_setup() {
 sy_asan_setup() { sy_sanitizer_setup "$SY_ASAN_BUILD" address,undefined -Dfuzz=true; }
 sy_tsan_setup() { sy_sanitizer_setup "$SY_TSAN_BUILD" thread; }
 
-# sy_test_outputs DIR TEST...: the build outputs (paths relative to DIR) that the named tests
-# run or depend on, so that only those are built.
+# sy_test_outputs DIR TEST... | DIR --except TEST...: the build outputs (paths relative to DIR)
+# that the named tests (or all tests but those) run or depend on, so that only those are built
+# (not the benchmarks, for one).
 sy_test_outputs() {
   local dir="$1"
   shift
   python3 - "$dir" "$@" <<'PY'
 import json, os, subprocess, sys
-build, names = sys.argv[1], set(sys.argv[2:])
+build, args = sys.argv[1], sys.argv[2:]
 intro = lambda what: json.loads(subprocess.check_output(["meson", "introspect", build, what]))
+tests = intro("--tests")
+excluded = set(args[1:]) if args[:1] == ["--except"] else set()
+names = {t["name"] for t in tests} - excluded if excluded else set(args)
 targets = {t["id"]: t for t in intro("--targets")}
 root = os.path.realpath(build)
 outputs, found = set(), set()
-for test in intro("--tests"):
+for test in tests:
     if test["name"] not in names:
         continue
     found.add(test["name"])

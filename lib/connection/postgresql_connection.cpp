@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <memory>
 #include <unordered_map>
 
 #include "switchyard/config/connection_params.hpp"
@@ -100,7 +101,10 @@ class PostgresqlConnection final : public Connection {
     } else {
       res = PQexecParams(conn(), text.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
     }
-    return to_result(check(res, text));
+    res = check(res, text);
+    const auto status = PQresultStatus(res);
+    if (status == PGRES_COPY_OUT || status == PGRES_COPY_IN) return copy_result(res, text);
+    return to_result(res);
   }
 
   void reopen() override {
@@ -150,7 +154,50 @@ class PostgresqlConnection final : public Connection {
     throw StatementInvalid(full, sqlstate);
   }
 
+  // COPY ... TO STDOUT through execute(): each data line (without its newline) is a row of one
+  // text column, "copy". COPY ... FROM STDIN has no data here: it is ended with an error. Either
+  // way every result is read, so the connection is idle again afterwards.
+  Result copy_result(PGresult* res, const std::string& sql) {
+    Result out;
+    PGresult* final = nullptr;  // the first error, else the last result
+    for (; res != nullptr; res = PQgetResult(conn())) {
+      const auto status = PQresultStatus(res);
+      if (status == PGRES_COPY_OUT || status == PGRES_COPY_IN) {
+        PQclear(res);
+        if (status == PGRES_COPY_OUT) read_copy_data(out);
+        if (status == PGRES_COPY_IN) {
+          PQputCopyEnd(conn(), "COPY FROM STDIN is not supported by execute(): use pg_handle()");
+        }
+        continue;
+      }
+      if (final == nullptr || PQresultStatus(final) != PGRES_FATAL_ERROR) {
+        PQclear(final);
+        final = res;
+      } else {
+        PQclear(res);
+      }
+    }
+    final = check(final, sql);
+    const char* copied = PQcmdTuples(final);
+    out.affected_rows = (copied && *copied) ? std::atoll(copied) : 0;
+    PQclear(final);
+    return out;
+  }
+
+  void read_copy_data(Result& out) {
+    if (out.columns.empty()) out.columns.emplace_back("copy");
+    char* line = nullptr;
+    // > 0: a line; -1: done; -2: an error, which the next PQgetResult reports.
+    for (int n; (n = PQgetCopyData(conn(), &line, 0)) > 0;) {
+      std::string text(line, static_cast<std::size_t>(n));
+      PQfreemem(line);
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      out.rows.push_back({Value(std::move(text))});
+    }
+  }
+
   static Result to_result(PGresult* res) {
+    const std::unique_ptr<PGresult, decltype(&PQclear)> owned(res, &PQclear);  // also on throw
     Result out;
     const int cols = PQnfields(res), rows = PQntuples(res);
     out.columns.reserve(static_cast<std::size_t>(cols));
@@ -164,7 +211,6 @@ class PostgresqlConnection final : public Connection {
     }
     const char* affected = PQcmdTuples(res);
     out.affected_rows = (affected && *affected) ? std::atoll(affected) : rows;
-    PQclear(res);
     return out;
   }
 
