@@ -1,6 +1,7 @@
 // libFuzzer: URL parsing and redaction never crash; a bad URL is a ConfigurationError with a
 // message that does not quote a URL holding userinfo; a password the parser finds is gone from
-// the redacted URL (unless the same text is also another part of the URL, such as the host).
+// the redacted URL (unless the same text is also another part of the URL, such as the host: the
+// check covers passwords in the userinfo).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,11 @@ bool shown_elsewhere(const std::string& needle, const nlohmann::json& settings,
                      std::string_view url) {
   if (std::string_view("[FILTERED]").find(needle) != std::string_view::npos) return true;
   if (url.substr(0, url.find(':')).find(needle) != std::string_view::npos) return true;  // scheme
+  // Host, path and query are shown as written (also values a repeated query key overrode).
+  const auto at = url.rfind('@');
+  if (url.substr(at == std::string_view::npos ? 0 : at + 1).find(needle) != std::string_view::npos) {
+    return true;
+  }
   for (const auto& [key, value] : settings.items()) {
     if (key == "password") continue;
     const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
