@@ -147,19 +147,30 @@ inline bool oracle_is(const OracleToken& t, std::string_view text) {
 }
 
 inline bool oracle_any_of(const OracleToken& t, std::initializer_list<std::string_view> words) {
-  return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return oracle_is(t, w); });
+  return std::any_of(words.begin(), words.end(),
+                     [&](std::string_view w) { return oracle_is(t, w); });
 }
 
 // Functions that write or need the session's own connection, in either dialect (a function
 // built into one dialect is unknown, hence a write, in the other).
 inline bool oracle_side_effect_function(const std::string& name) {
-  static const std::initializer_list<std::string_view> names = {
-      "nextval",          "setval",        "currval",        "lastval",
-      "pg_advisory_lock", "pg_advisory_xact_lock",           "pg_try_advisory_lock",
-      "pg_notify",        "txid_current",  "set_config",     "lo_import",
-      "pg_terminate_backend",              "pg_cancel_backend",
-      "load_extension",   "last_insert_rowid",               "changes",
-      "total_changes"};
+  static const std::initializer_list<std::string_view> names = {"nextval",
+                                                                "setval",
+                                                                "currval",
+                                                                "lastval",
+                                                                "pg_advisory_lock",
+                                                                "pg_advisory_xact_lock",
+                                                                "pg_try_advisory_lock",
+                                                                "pg_notify",
+                                                                "txid_current",
+                                                                "set_config",
+                                                                "lo_import",
+                                                                "pg_terminate_backend",
+                                                                "pg_cancel_backend",
+                                                                "load_extension",
+                                                                "last_insert_rowid",
+                                                                "changes",
+                                                                "total_changes"};
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
@@ -182,9 +193,9 @@ inline std::optional<std::string> oracle_check_statement(const std::vector<Oracl
   const bool query = oracle_any_of(stmt[first], {"select", "with", "values", "table"});
   // Where calls are evaluated: queries, what EXPLAIN plans, COPY (query). Not in PRAGMA or SHOW
   // arguments, nor in a COPY column list (a syntax error, never run).
-  const bool calls_checked =
-      query || oracle_is(stmt[first], "explain") ||
-      (oracle_is(stmt[first], "copy") && first + 1 < stmt.size() && oracle_is(stmt[first + 1], "("));
+  const bool calls_checked = query || oracle_is(stmt[first], "explain") ||
+                             (oracle_is(stmt[first], "copy") && first + 1 < stmt.size() &&
+                              oracle_is(stmt[first + 1], "("));
   const bool has_with = std::any_of(stmt.begin(), stmt.end(),
                                     [](const OracleToken& t) { return oracle_is(t, "with"); });
   for (std::size_t i = first; i < stmt.size(); ++i) {
@@ -197,7 +208,8 @@ inline std::optional<std::string> oracle_check_statement(const std::vector<Oracl
     if (query && !name && oracle_any_of(t, {"insert", "update", "delete", "merge"})) {
       return "keyword " + t.text;
     }
-    if (query && oracle_is(t, "for") && next && oracle_any_of(*next, {"update", "share", "key", "no"})) {
+    if (query && oracle_is(t, "for") && next &&
+        oracle_any_of(*next, {"update", "share", "key", "no"})) {
       return "locking clause FOR " + next->text;
     }
     if (!calls_checked) continue;

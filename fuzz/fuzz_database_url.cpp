@@ -27,7 +27,8 @@ bool shown_elsewhere(const std::string& needle, const nlohmann::json& settings,
   if (url.substr(0, url.find(':')).find(needle) != std::string_view::npos) return true;  // scheme
   // Host, path and query are shown as written (also values a repeated query key overrode).
   const auto at = url.rfind('@');
-  if (url.substr(at == std::string_view::npos ? 0 : at + 1).find(needle) != std::string_view::npos) {
+  if (url.substr(at == std::string_view::npos ? 0 : at + 1).find(needle) !=
+      std::string_view::npos) {
     return true;
   }
   for (const auto& [key, value] : settings.items()) {
@@ -46,7 +47,8 @@ void check_redaction(std::string_view url, const std::string& redacted,
   if (password == settings.end() || !password->is_string()) return;
   const auto& secret = password->get_ref<const std::string&>();
   if (secret.size() < 4 || shown_elsewhere(secret, settings, url)) return;
-  if (redacted.find(secret) != std::string::npos) fail("password left after redaction", url, redacted);
+  if (redacted.find(secret) != std::string::npos)
+    fail("password left after redaction", url, redacted);
 }
 
 }  // namespace
