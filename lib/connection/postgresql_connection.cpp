@@ -10,12 +10,14 @@
 #include <array>
 #include <charconv>
 #include <cstdlib>
+#include <memory>
 #include <unordered_map>
 
 #include "switchyard/config/connection_params.hpp"
 #include "switchyard/connection/connection.hpp"
 #include "switchyard/errors.hpp"
 #include "switchyard/instrument/notifications.hpp"
+#include "soci_backend.hpp"
 
 namespace switchyard {
 namespace {
@@ -190,9 +192,7 @@ class PostgresqlConnection final : public Connection {
 
  private:
   PGconn* conn() const {
-    return static_cast<soci::postgresql_session_backend*>(
-               const_cast<soci::session&>(session_).get_backend())
-        ->conn_;
+    return detail::soci_native_handle<soci::postgresql_session_backend>(session_);
   }
 
   void open() {
@@ -268,6 +268,7 @@ class PostgresqlConnection final : public Connection {
   }
 
   static Result to_result(PGresult* res) {
+    const std::unique_ptr<PGresult, decltype(&PQclear)> owned(res, &PQclear);  // also on throw
     Result out;
     const int cols = PQnfields(res), rows = PQntuples(res);
     out.columns.reserve(static_cast<std::size_t>(cols));
@@ -281,7 +282,6 @@ class PostgresqlConnection final : public Connection {
     }
     const char* affected = PQcmdTuples(res);
     out.affected_rows = (affected && *affected) ? std::atoll(affected) : rows;
-    PQclear(res);
     return out;
   }
 

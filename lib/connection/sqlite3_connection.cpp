@@ -10,6 +10,7 @@
 #include "switchyard/config/connection_params.hpp"
 #include "switchyard/connection/connection.hpp"
 #include "switchyard/errors.hpp"
+#include "soci_backend.hpp"
 
 namespace switchyard {
 namespace {
@@ -118,9 +119,7 @@ class Sqlite3Connection final : public Connection {
 
  private:
   sqlite3* db() const {
-    auto* backend = static_cast<soci::sqlite3_session_backend*>(
-        const_cast<soci::session&>(session_).get_backend());
-    return backend ? backend->conn_ : nullptr;
+    return detail::soci_native_handle<soci::sqlite3_session_backend>(session_);
   }
 
   void open() {

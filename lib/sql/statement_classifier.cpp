@@ -262,6 +262,7 @@ class Analyzer {
     }
   }
   std::size_t matching_paren(std::size_t open, std::size_t e) const noexcept;
+  bool balanced(std::size_t b, std::size_t e) const noexcept;
   std::size_t leader_index(std::size_t b, std::size_t e) const noexcept;
 
   Verdict dispatch(std::size_t b, std::size_t i, std::size_t e) const;
@@ -306,6 +307,15 @@ std::size_t Analyzer::matching_paren(std::size_t open, std::size_t e) const noex
   return npos;
 }
 
+bool Analyzer::balanced(std::size_t b, std::size_t e) const noexcept {
+  int depth = 0;
+  for (std::size_t i = b; i < e; ++i) {
+    if (toks_[i].kind == TokenKind::lparen) ++depth;
+    if (toks_[i].kind == TokenKind::rparen && --depth < 0) return false;
+  }
+  return depth == 0;
+}
+
 std::size_t Analyzer::leader_index(std::size_t b, std::size_t e) const noexcept {
   while (b < e && toks_[b].kind == TokenKind::lparen) ++b;
   return b;
@@ -322,6 +332,12 @@ Verdict Analyzer::statement(std::size_t b, std::size_t e) const {
     // `(SET ...)`, `(BEGIN)`: not valid SQL, so not provably harmless.
     const bool pins = v.pins;
     v = write(ReasonCode::unrecognized_statement);
+    v.pins = pins;
+  }
+  if (v.kind != StatementKind::write && !balanced(b, e)) {
+    // Only queries scan their parentheses; `EXPLAIN SELECT 1)` or `SHOW x)` is no read either.
+    const bool pins = v.pins;
+    v = write(ReasonCode::unbalanced_parentheses);
     v.pins = pins;
   }
   return v;
@@ -1357,6 +1373,9 @@ Classification StatementClassifier::classify(std::string_view sql) const {
 }
 
 Classification StatementClassifier::classify_uncached(std::string_view sql) const {
+  // Anywhere, also inside a string or comment: the driver would cut the text there, and what
+  // the server then reads (e.g. with standard_conforming_strings off) is not what we classify.
+  if (sql.find('\0') != std::string_view::npos) return lex_failure(LexError::nul_byte);
   std::vector<Tok>& toks = scratch_tokens();
   bool backslash = false;
   std::size_t semicolons = 0;

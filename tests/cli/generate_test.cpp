@@ -259,7 +259,9 @@ int main(int, char** argv) {
 }
 )");
   auto exe = a.root / "crud";
-  std::string compile = sytest::shell_quote(cxx) + " -std=c++20 -Wall -Wextra -Werror -I" + sytest::shell_quote(include) +
+  const char* cxxflags = std::getenv("SWITCHYARD_CXXFLAGS");  // sanitizer builds: -fsanitize=...
+  std::string compile = sytest::shell_quote(cxx) + " " + (cxxflags ? cxxflags : "") +
+                        " -std=c++20 -Wall -Wextra -Werror -I" + sytest::shell_quote(include) +
                         " -I" + sytest::shell_quote((a.root / "app/models").string()) + " " +
                         sytest::shell_quote((a.root / "main.cpp").string()) + " -o " + sytest::shell_quote(exe.string()) +
                         " -L" + sytest::shell_quote(libdir) + " -lswitchyard -Wl,-rpath," + sytest::shell_quote(libdir) +

@@ -64,6 +64,24 @@ TEST_CASE_FIXTURE(Fixture, "postgresql: errors carry SQLSTATE; prepared statemen
   CHECK(n == Value{std::int64_t{1}});
 }
 
+TEST_CASE_FIXTURE(Fixture, "postgresql: COPY through execute() reads its data; the connection stays usable" * SY_PG) {
+  // Found by the ASan run: the COPY result leaked and left the connection in COPY state.
+  auto conn = open_connection(pg("primary", test::pg_primary()), {"primary"});
+  auto r = conn->execute("COPY (SELECT g, 'x' || g FROM generate_series(1, 3) g) TO STDOUT");
+  REQUIRE(r.columns == std::vector<std::string>{"copy"});
+  REQUIRE(r.rows.size() == 3);
+  CHECK(std::get<std::string>(r.rows[2][0]) == "3\tx3");
+  CHECK(r.affected_rows == 3);
+  CHECK(conn->execute("COPY (SELECT 1 WHERE false) TO STDOUT").rows.empty());
+  CHECK(std::get<std::int64_t>(conn->execute("SELECT 7 AS v").at(0, "v")) == 7);
+
+  conn->execute("CREATE TABLE IF NOT EXISTS copy_in (v int)");
+  CHECK_THROWS_AS(conn->execute("COPY copy_in FROM STDIN"), StatementInvalid);
+  CHECK(std::get<std::int64_t>(conn->execute("SELECT count(*) AS n FROM copy_in").at(0, "n")) == 0);
+  CHECK_THROWS_AS(conn->execute("COPY no_such_table TO STDOUT"), StatementInvalid);
+  CHECK(std::get<std::int64_t>(conn->execute("SELECT 8 AS v").at(0, "v")) == 8);
+}
+
 TEST_CASE_FIXTURE(Fixture, "postgresql: a replica refuses writes before sending and at the server" * SY_PG) {
   auto primary = open_connection(pg("primary", test::pg_primary()), {"primary"});
   primary->execute("CREATE TABLE IF NOT EXISTS dogs (id bigserial primary key, name text)");

@@ -120,6 +120,31 @@ TEST_CASE("lexer failures are writes") {
   CHECK(pg(std::string_view("SELECT 1\0", 9)).reason == "NUL_BYTE");
 }
 
+TEST_CASE("a NUL byte inside a string, identifier or comment is a write too") {
+  using namespace std::string_view_literals;
+  // Found by fuzz_classifier: the lexer only saw a NUL where a token starts.
+  for (std::string_view text : {"SELECT 'a\0b'"sv, "SELECT \"a\0\" FROM t"sv, "SELECT 1 -- \0"sv,
+                                "SELECT 1 /* \0 */"sv, "SELECT 'a\\', 'b; DEL\0 t; --'"sv}) {
+    CAPTURE(text.size());
+    CHECK(pg(text).reason == "NUL_BYTE");
+    CHECK(lite(text).reason == "NUL_BYTE");
+    CHECK(lite(text).route == Route::primary);
+  }
+}
+
+TEST_CASE("unbalanced parentheses are a write whatever the statement") {
+  // Found by fuzz_classifier: only queries scanned their parentheses.
+  for (const char* text : {"EXPLAIN SELECT 1)", "EXPLAIN (VERBOSE) SELECT (1", "EXPLAIN DELETE FROM t)",
+                           "SHOW x)", "COPY t TO STDOUT)", "WAIT FOR LSN '0/1')", "SET x = (1",
+                           "BEGIN)"}) {
+    CAPTURE(text);
+    CHECK(pg(text).reason == "UNBALANCED_PARENTHESES");
+  }
+  CHECK(lite("PRAGMA table_info(x))").reason == "UNBALANCED_PARENTHESES");
+  CHECK(lite("EXPLAIN QUERY PLAN SELECT 1)").reason == "UNBALANCED_PARENTHESES");
+  CHECK(pg("EXPLAIN (VERBOSE) SELECT (1)").route == Route::replica);
+}
+
 TEST_CASE("standard_conforming_strings off is considered when a string holds a backslash") {
   // Read as the server does by default: one string, then a harmless one.
   // With the setting off the first string swallows the comma and the DELETE runs.
