@@ -23,7 +23,11 @@ namespace {
 // True when `needle` is part of anything the redacted URL legitimately shows.
 bool shown_elsewhere(const std::string& needle, const nlohmann::json& settings,
                      std::string_view url) {
-  if (std::string_view("[FILTERED]").find(needle) != std::string_view::npos) return true;
+  // The marker itself, or a password spelled with it, shows in any redacted URL.
+  if (std::string_view("[FILTERED]").find(needle) != std::string_view::npos ||
+      needle.find("[FILTERED]") != std::string::npos) {
+    return true;
+  }
   if (url.substr(0, url.find(':')).find(needle) != std::string_view::npos) return true;  // scheme
   // Host, path and query are shown as written (also values a repeated query key overrode).
   const auto at = url.rfind('@');

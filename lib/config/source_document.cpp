@@ -170,6 +170,9 @@ SourceDocument read_json(std::string_view text, const std::string& source) {
   } catch (const ordered_json::parse_error& e) {
     auto [line, column] = line_column(text, e.byte);
     fail(Location{source, "", "", "", "", line, column}, "JSON " + safe_json_reason(e.what()));
+  } catch (const ordered_json::exception&) {
+    // out_of_range.406, a number beyond double (1e999): the parser gives no position.
+    fail(Location{source, "", "", "", "", 0, 0}, "JSON number out of range");
   }
   return doc;
 }

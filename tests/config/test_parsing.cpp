@@ -193,6 +193,13 @@ TEST_CASE("JSON syntax errors give line and column") {
   CHECK(message.find("JSON syntax error") != std::string::npos);
 }
 
+TEST_CASE("a JSON number beyond double is a configuration error") {
+  // Found by fuzz_config_json: nlohmann's out_of_range escaped the parser.
+  auto message = error_of([] { json(R"({"development": {"adapter": "sqlite3", "pool": 7E888}})"); });
+  CHECK(message.find("config/database.json") != std::string::npos);
+  CHECK(message.find("JSON number out of range") != std::string::npos);
+}
+
 TEST_CASE("an empty file and a non-mapping top level are errors") {
   CHECK(error_of([] { yaml(""); }).find("empty") != std::string::npos);
   CHECK(error_of([] { json("[1, 2]"); }).find("mapping of environments") != std::string::npos);
