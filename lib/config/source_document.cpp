@@ -93,7 +93,9 @@ class YamlReader {
     if (sources.empty()) fail(at(merge), "merge key '<<' needs a mapping or a list of mappings");
     for (const auto& source : sources) {
       if (!source.IsMap()) fail(at(source), "merge key '<<' needs a mapping or a list of mappings");
-      auto merged = convert_map(source, path, depth + 1);  // must outlive the loop below
+      // Through convert(), whose depth limit stops a merge that includes itself (found by
+      // fuzz_config_yaml: the recursion overflowed the stack).
+      auto merged = convert(source, path, depth + 1);  // must outlive the loop below
       for (auto& [key, value] : merged.items())
         if (!out.contains(key)) out[key] = value;
     }

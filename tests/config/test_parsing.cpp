@@ -179,6 +179,14 @@ TEST_CASE("a self-referencing alias is an error, not a stack overflow") {
   CHECK(message.find("too deep") != std::string::npos);
 }
 
+TEST_CASE("a merge key that includes its own mapping is an error, not a stack overflow") {
+  // Found by fuzz_config_yaml: merges bypassed the depth limit.
+  auto message = error_of([] {
+    yaml("default: &default\n  primary:\n    <<: *default\ndevelopment:\n  adapter: sqlite3\n");
+  });
+  CHECK(message.find("too deep") != std::string::npos);
+}
+
 TEST_CASE("duplicate keys are refused in YAML and JSON") {
   auto y = error_of([] { yaml("development:\n  adapter: sqlite3\n  adapter: postgresql\n"); });
   CHECK(y.find("config/database.yml:3:3") != std::string::npos);
