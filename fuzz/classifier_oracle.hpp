@@ -80,7 +80,8 @@ inline std::optional<OracleLex> oracle_lex(std::string_view sql, bool sqlite) {
         out.error = "unterminated comment";
         return out;
       }
-      if (sql.substr(i + 2, close - i - 2).find("/*") != std::string_view::npos) {
+      // A "/*" inside, also one whose '*' the "*/" reuses ("/*/*/").
+      if (sql.substr(i + 2, close + 1 - (i + 2)).find("/*") != std::string_view::npos) {
         return std::nullopt;  // nested in PostgreSQL, not in SQLite
       }
       i = close + 2;
