@@ -80,7 +80,8 @@ inline std::optional<OracleLex> oracle_lex(std::string_view sql, bool sqlite) {
         out.error = "unterminated comment";
         return out;
       }
-      if (sql.substr(i + 2, close - i - 2).find("/*") != std::string_view::npos) {
+      // A "/*" inside, also one whose '*' the "*/" reuses ("/*/*/").
+      if (sql.substr(i + 2, close + 1 - (i + 2)).find("/*") != std::string_view::npos) {
         return std::nullopt;  // nested in PostgreSQL, not in SQLite
       }
       i = close + 2;
@@ -111,9 +112,24 @@ inline std::optional<OracleLex> oracle_lex(std::string_view sql, bool sqlite) {
       current.push_back({OracleToken::param, std::string(sql.substr(i, j - i))});
       i = j;
     } else if (c >= '0' && c <= '9') {
-      // Lumping trailing letters into the number hides words: fewer flags, never more.
+      // As PostgreSQL before 16 reads numbers: `1for` is 1 and for, `555AS x` is 555 AS x.
       std::size_t j = i;
-      while (j < n && (oracle_word_char(static_cast<unsigned char>(sql[j])) || sql[j] == '.')) ++j;
+      auto digits = [&] {
+        while (j < n && sql[j] >= '0' && sql[j] <= '9') ++j;
+      };
+      digits();
+      if (j < n && sql[j] == '.') {
+        ++j;
+        digits();
+      }
+      if (j + 1 < n && (sql[j] == 'e' || sql[j] == 'E')) {
+        std::size_t k = j + 1;
+        if (k < n && (sql[k] == '+' || sql[k] == '-')) ++k;
+        if (k < n && sql[k] >= '0' && sql[k] <= '9') {
+          j = k;
+          digits();
+        }
+      }
       current.push_back({OracleToken::number, std::string(sql.substr(i, j - i))});
       i = j;
     } else if (oracle_word_start(c)) {

@@ -93,7 +93,9 @@ class YamlReader {
     if (sources.empty()) fail(at(merge), "merge key '<<' needs a mapping or a list of mappings");
     for (const auto& source : sources) {
       if (!source.IsMap()) fail(at(source), "merge key '<<' needs a mapping or a list of mappings");
-      auto merged = convert_map(source, path, depth + 1);  // must outlive the loop below
+      // Through convert(), whose depth limit stops a merge that includes itself (found by
+      // fuzz_config_yaml: the recursion overflowed the stack).
+      auto merged = convert(source, path, depth + 1);  // must outlive the loop below
       for (auto& [key, value] : merged.items())
         if (!out.contains(key)) out[key] = value;
     }
@@ -170,6 +172,9 @@ SourceDocument read_json(std::string_view text, const std::string& source) {
   } catch (const ordered_json::parse_error& e) {
     auto [line, column] = line_column(text, e.byte);
     fail(Location{source, "", "", "", "", line, column}, "JSON " + safe_json_reason(e.what()));
+  } catch (const ordered_json::exception&) {
+    // out_of_range.406, a number beyond double (1e999): the parser gives no position.
+    fail(Location{source, "", "", "", "", 0, 0}, "JSON number out of range");
   }
   return doc;
 }

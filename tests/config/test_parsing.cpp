@@ -179,6 +179,14 @@ TEST_CASE("a self-referencing alias is an error, not a stack overflow") {
   CHECK(message.find("too deep") != std::string::npos);
 }
 
+TEST_CASE("a merge key that includes its own mapping is an error, not a stack overflow") {
+  // Found by fuzz_config_yaml: merges bypassed the depth limit.
+  auto message = error_of([] {
+    yaml("default: &default\n  primary:\n    <<: *default\ndevelopment:\n  adapter: sqlite3\n");
+  });
+  CHECK(message.find("too deep") != std::string::npos);
+}
+
 TEST_CASE("duplicate keys are refused in YAML and JSON") {
   auto y = error_of([] { yaml("development:\n  adapter: sqlite3\n  adapter: postgresql\n"); });
   CHECK(y.find("config/database.yml:3:3") != std::string::npos);
@@ -191,6 +199,13 @@ TEST_CASE("JSON syntax errors give line and column") {
   auto message = error_of([] { json("{\n  \"development\": {\n    \"adapter\": sqlite3\n  }\n}"); });
   CHECK(message.find("config/database.json:3:") != std::string::npos);
   CHECK(message.find("JSON syntax error") != std::string::npos);
+}
+
+TEST_CASE("a JSON number beyond double is a configuration error") {
+  // Found by fuzz_config_json: nlohmann's out_of_range escaped the parser.
+  auto message = error_of([] { json(R"({"development": {"adapter": "sqlite3", "pool": 7E888}})"); });
+  CHECK(message.find("config/database.json") != std::string::npos);
+  CHECK(message.find("JSON number out of range") != std::string::npos);
 }
 
 TEST_CASE("an empty file and a non-mapping top level are errors") {
