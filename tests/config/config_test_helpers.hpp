@@ -2,6 +2,7 @@
 #pragma once
 
 #include "databases.hpp"
+#include "error_text.hpp"
 #include "switchyard/config/database_configurations.hpp"
 #include "switchyard/config/known_settings.hpp"
 #include "switchyard/errors.hpp"
@@ -46,15 +47,7 @@ class ScopedEnv {
 // The message of the ConfigurationError (or subclass E) `fn` throws; fails the test otherwise.
 template <class E = ConfigurationError>
 std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("unexpected exception type: " << e.what());
-  }
-  FAIL("expected an exception");
-  return {};
+  return error_text<E>(fn);
 }
 
 inline DatabaseConfigurations yaml(const std::string& text, const std::string& env = "development") {

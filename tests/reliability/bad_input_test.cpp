@@ -146,7 +146,9 @@ TEST_CASE("bad input: invalid SQL on PostgreSQL carries the server's SQLSTATE" *
       {"SELECT 1/0", "22012"},
       {"SELECT 'x'::int", "22P02"},
   };
-  for (const auto& [sql, state] : cases) {
+  for (const auto& entry : cases) {
+    const auto& sql = entry.first;  // a structured binding cannot be captured (clang 14)
+    const auto& state = entry.second;
     CAPTURE(sql);
     try {
       sy::execute(conn, sql);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "databases.hpp"
+#include "error_text.hpp"
 #include "switchyard/switchyard.hpp"
 
 namespace rel {
@@ -17,20 +18,7 @@ namespace sy = switchyard;
 // A password that appears nowhere else, so finding it anywhere is a leak.
 inline constexpr const char* kSecret = "Rel-Secret-Quokka-5519";
 
-// The message of the E that `fn` throws; fails the test when it throws nothing or something else.
-template <class E>
-std::string error_text(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("unexpected exception type: " << e.what());
-    return {};
-  }
-  FAIL("expected an exception");
-  return {};
-}
+using switchyard::test::error_text;
 
 struct RelRecord : sy::Base<RelRecord> {
   static constexpr auto class_name = "RelRecord";
