@@ -78,6 +78,7 @@ struct Worker::Impl {
   bool tgt_state_table = false;
   std::size_t current_batch = 0;
   std::string claim_lsn;  // WAL position covering the commits of the claimed rows (PostgreSQL)
+  bool replica_behind = false;  // the replica missed the last wait: check once, do not wait
   milliseconds backoff{0};              // target/source unavailable backoff (0: healthy)
   steady_clock::time_point resume_at{};
   mutable std::mutex stats_mutex;
@@ -122,17 +123,22 @@ struct Worker::Impl {
         replica = detail::open_sync_connection(*spec.source_replica, "reading");
       }
       if (replica->dialect() != sql::Dialect::postgresql) return *src;
-      // A replica a few milliseconds behind (our own claim bookkeeping is WAL too) is worth a
-      // short, bounded wait; one that stays behind (paused, lagging) sends us to the primary.
-      const auto deadline = steady_clock::now() + milliseconds(50);
+      // A replica a little behind (our own claim bookkeeping is WAL too, and the WAL writer
+      // flushes background records lazily) is worth a bounded wait; one that stayed behind last
+      // time (paused, lagging) gets a single check until it has caught up again.
+      const auto deadline = steady_clock::now() + (replica_behind ? milliseconds(0) : opt.replica_wait);
       for (;;) {
         auto r = replica->execute("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {Value{lsn}},
                                   {.name = "SYNC Replica Check", .prepare = true});
         auto v = r.scalar();
-        if (std::holds_alternative<bool>(v) && std::get<bool>(v)) return *replica;
+        if (std::holds_alternative<bool>(v) && std::get<bool>(v)) {
+          replica_behind = false;
+          return *replica;
+        }
         if (steady_clock::now() >= deadline) break;
-        std::this_thread::sleep_for(milliseconds(2));
+        std::this_thread::sleep_for(milliseconds(5));
       }
+      replica_behind = true;
     } catch (const std::exception& e) {
       replica.reset();
       detail::report("sync.replica_unavailable", spec, e.what());

@@ -40,6 +40,11 @@ struct WorkerOptions {
   // Back-pressure: a batch whose target write takes longer than this halves the next batch
   // (down to 1); fast batches grow it back to batch_size.
   std::chrono::milliseconds slow_batch{std::chrono::seconds(2)};
+  // How long a batch waits for the source replica to replay its changes before reading from the
+  // primary. Covers normal replay lag and the WAL writer's flush delay (200 ms by default). A
+  // replica that missed the wait is only checked once per batch until it catches up again, so a
+  // paused or lagging replica costs one round trip per batch, not the whole wait.
+  std::chrono::milliseconds replica_wait{500};
 };
 
 struct WorkerStats {
