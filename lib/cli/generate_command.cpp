@@ -115,7 +115,8 @@ class GenerateCommand : public Command {
   }
 
   int run(Context& ctx) override {
-    if (!timestamp_.empty() && timestamp_.find_first_not_of("0123456789") != std::string::npos)
+    if (!timestamp_.empty() &&
+        (timestamp_.size() > 18 || timestamp_.find_first_not_of("0123456789") != std::string::npos))
       throw UsageError("--timestamp takes digits (YYYYMMDDHHMMSS)");
     if (migration_->parsed()) return run_migration(ctx);
     return run_model(ctx);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cctype>
+#include <charconv>
+#include <optional>
 #include <string_view>
 
 namespace switchyard::detail {
@@ -43,6 +45,17 @@ inline bool is_decimal_number(std::string_view s) {
     if (skip_digits(s, i) == 0) return false;
   }
   return i == s.size();
+}
+
+// The value of a decimal number (is_decimal_number); nullopt when it is not one or when it does
+// not fit a double (1e999, 1e-999), which std::stod would throw as a foreign exception.
+inline std::optional<double> parse_decimal(std::string_view s) {
+  if (!is_decimal_number(s)) return std::nullopt;
+  if (s[0] == '+') s.remove_prefix(1);  // from_chars takes no '+'
+  double out = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return out;
 }
 
 // A letter or '_' first, then letters, digits, '_' and any of `extra`.

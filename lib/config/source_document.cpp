@@ -26,8 +26,8 @@ std::optional<std::int64_t> parse_int(const std::string& s, int base) {
   return v;
 }
 
-// YAML 1.2 core schema resolution of a plain (unquoted) scalar.
-ordered_json resolve_plain(const std::string& s) {
+// YAML 1.2 core schema resolution of a plain (unquoted) scalar found at `where`.
+ordered_json resolve_plain(const std::string& s, const Location& where) {
   static const std::set<std::string> nulls = {"", "~", "null", "Null", "NULL"};
   if (nulls.count(s)) return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
@@ -36,7 +36,10 @@ ordered_json resolve_plain(const std::string& s) {
     if (auto v = parse_int(s, 10)) return *v;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o'))
     if (auto v = parse_int(s.substr(2), s[1] == 'x' ? 16 : 8)) return *v;
-  if (is_decimal_number(s)) return std::stod(s);
+  if (is_decimal_number(s)) {
+    if (auto d = parse_decimal(s)) return *d;
+    fail(where, "YAML number out of range");  // the value is not repeated: it may be a secret
+  }
   return s;
 }
 
@@ -110,9 +113,9 @@ class YamlReader {
 
   ordered_json convert_scalar(const YAML::Node& node) {
     const std::string& tag = node.Tag();
-    if (tag == "?") return resolve_plain(node.Scalar());
+    if (tag == "?") return resolve_plain(node.Scalar(), at(node));
     if (tag == "tag:yaml.org,2002:str" || tag == "!") return node.Scalar();
-    if (tag.rfind("tag:yaml.org,2002:", 0) == 0) return resolve_plain(node.Scalar());
+    if (tag.rfind("tag:yaml.org,2002:", 0) == 0) return resolve_plain(node.Scalar(), at(node));
     fail(at(node), "unsupported YAML tag '" + tag + "'");
   }
 

@@ -43,9 +43,7 @@ std::optional<std::int64_t> integer_of(const ordered_json& v) {
 std::optional<double> number_of(const ordered_json& v) {
   if (v.is_number()) return v.get<double>();
   if (!v.is_string()) return std::nullopt;
-  const auto& s = v.get_ref<const std::string&>();
-  if (!is_decimal_number(s)) return std::nullopt;
-  return std::stod(s);
+  return parse_decimal(v.get_ref<const std::string&>());
 }
 
 std::optional<bool> bool_of(const ordered_json& v) {

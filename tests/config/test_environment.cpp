@@ -68,6 +68,13 @@ TEST_CASE("a setting from DATABASE_URL is reported as coming from it") {
         std::string::npos);
 }
 
+TEST_CASE("a number beyond double in DATABASE_URL is a clear error") {
+  // Found by fuzz_database_url: std::stod's out_of_range escaped URL parsing.
+  ScopedEnv url("DATABASE_URL", "postgresql://h/d?max_lifetime=4073709551615E0311238191");
+  auto message = error_of([] { yaml(kThreeTier, "development"); });
+  CHECK(message.find("key 'max_lifetime' (from DATABASE_URL): expected") != std::string::npos);
+}
+
 TEST_CASE("DATABASE_URL does not change other environments") {
   ScopedEnv url("DATABASE_URL", "postgresql://db.prod/app_from_url");
   auto c = yaml(kThreeTier, "development");

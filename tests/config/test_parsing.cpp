@@ -208,6 +208,22 @@ TEST_CASE("a JSON number beyond double is a configuration error") {
   CHECK(message.find("JSON number out of range") != std::string::npos);
 }
 
+TEST_CASE("a YAML number beyond double is a configuration error at its line") {
+  // Found by fuzz_config_yaml: std::stod's out_of_range escaped the parser.
+  for (const char* number : {"1e999", "-4e400", "1e-999", "+9.5E12345"}) {
+    auto message = error_of([&] { yaml(std::string("development:\n  adapter: sqlite3\n  idle_timeout: ") + number + "\n  database: a.db\n"); });
+    CHECK(message.find("config/database.yml:3:17") != std::string::npos);
+    CHECK(message.find("YAML number out of range") != std::string::npos);
+    CHECK(message.find(number) == std::string::npos);  // not repeated: it could be a secret
+  }
+  // Quoted, it is a string, and the setting's type check speaks.
+  auto quoted = error_of([] { yaml("development:\n  adapter: sqlite3\n  idle_timeout: '1e999'\n  database: a.db\n"); });
+  CHECK(quoted.find("key 'idle_timeout'") != std::string::npos);
+  // In range, still a number.
+  CHECK(yaml("development:\n  adapter: sqlite3\n  idle_timeout: 1.5e3\n  database: a.db\n").resolve("primary").number("idle_timeout") ==
+        1500.0);
+}
+
 TEST_CASE("an empty file and a non-mapping top level are errors") {
   CHECK(error_of([] { yaml(""); }).find("empty") != std::string::npos);
   CHECK(error_of([] { json("[1, 2]"); }).find("mapping of environments") != std::string::npos);
