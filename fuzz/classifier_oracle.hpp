@@ -190,6 +190,15 @@ inline bool oracle_side_effect_function(const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// Of those, the ones that only read the session's own state. A plain EXPLAIN never calls them:
+// PostgreSQL plans without evaluating volatile functions, and SQLite's EXPLAIN compiles the
+// statement without running it. Only an executed statement needs the session's connection.
+inline bool oracle_session_only_function(const std::string& name) {
+  static const std::initializer_list<std::string_view> names = {
+      "currval", "lastval", "last_insert_rowid", "changes", "total_changes"};
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 // The first reason found why `stmt` cannot be a replica read, if any.
 inline std::optional<std::string> oracle_check_statement(const std::vector<OracleToken>& stmt) {
   int depth = 0;
@@ -214,6 +223,11 @@ inline std::optional<std::string> oracle_check_statement(const std::vector<Oracl
                               oracle_is(stmt[first + 1], "("));
   const bool has_with = std::any_of(stmt.begin(), stmt.end(),
                                     [](const OracleToken& t) { return oracle_is(t, "with"); });
+  // EXPLAIN that runs nothing: no ANALYZE anywhere (conservatively, in any position).
+  const bool plain_explain =
+      oracle_is(stmt[first], "explain") &&
+      std::none_of(stmt.begin(), stmt.end(),
+                   [](const OracleToken& t) { return oracle_any_of(t, {"analyze", "analyse"}); });
   for (std::size_t i = first; i < stmt.size(); ++i) {
     const OracleToken& t = stmt[i];
     const OracleToken* next = i + 1 < stmt.size() ? &stmt[i + 1] : nullptr;
@@ -233,6 +247,7 @@ inline std::optional<std::string> oracle_check_statement(const std::vector<Oracl
         !oracle_is(*next, "(")) {
       continue;
     }
+    if (plain_explain && oracle_session_only_function(t.text)) continue;
     // Only call positions: not alias or CTE column lists (`AS f(a)`, `WITH f(a) AS`), not type
     // modifiers (`x::f(3)`, `CAST(x AS f(3))`).
     std::size_t p = i;

@@ -29,9 +29,10 @@ bool shown_elsewhere(const std::string& needle, const nlohmann::json& settings,
     return true;
   }
   if (url.substr(0, url.find(':')).find(needle) != std::string_view::npos) return true;  // scheme
-  // Host, path and query are shown as written (also values a repeated query key overrode).
+  // '@', host, path and query are shown as written (also values a repeated query key overrode);
+  // a password may end in what follows it (`u:@[::@[::]:5432` has the password `@[::`).
   const auto at = url.rfind('@');
-  if (url.substr(at == std::string_view::npos ? 0 : at + 1).find(needle) !=
+  if (url.substr(at == std::string_view::npos ? 0 : at).find(needle) !=
       std::string_view::npos) {
     return true;
   }
