@@ -231,9 +231,13 @@ inline std::optional<std::string> oracle_check_statement(const std::vector<Oracl
   for (std::size_t i = first; i < stmt.size(); ++i) {
     const OracleToken& t = stmt[i];
     const OracleToken* next = i + 1 < stmt.size() ? &stmt[i + 1] : nullptr;
-    // Not a DML keyword: a qualified name (`t.update`), a label (`AS delete`, bare `key update`).
+    // Not a DML keyword: a qualified name (`t.update`), a label (`AS delete`, bare `key update`),
+    // or a word right after a value (`@p update`, `1 delete`): a data-modifying statement only
+    // ever starts a statement or follows `(`, never a value.
+    const bool after_value = i > 0 && stmt[i - 1].kind != OracleToken::word &&
+                             stmt[i - 1].kind != OracleToken::punct;
     const bool name = (i > 0 && oracle_any_of(stmt[i - 1], {".", "as", "for", "key"})) ||
-                      (next && oracle_is(*next, "."));
+                      after_value || (next && oracle_is(*next, "."));
     if (query && oracle_is(t, "into")) return "keyword into";
     if (query && !name && oracle_any_of(t, {"insert", "update", "delete", "merge"})) {
       return "keyword " + t.text;
